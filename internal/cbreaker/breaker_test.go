@@ -1,0 +1,230 @@
+package cbreaker
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+const (
+	closed   = StateClosed
+	halfOpen = StateHalfOpen
+	open     = StateOpen
+)
+
+func TestTransitions(t *testing.T) {
+	base := Settings{
+		FailureThreshold: 3,
+		OpenTimeout:      time.Second,
+		MaxOpenTimeout:   5 * time.Second,
+		HalfOpenProbes:   2,
+		SuccessThreshold: 2,
+		IsExcluded:       isExcluded,
+	}
+	// tripped opens the breaker at t0 (3 consecutive failures).
+	tripped := calls(3, errFail)
+	tests := []struct {
+		name     string
+		settings Settings
+		steps    []step
+	}{
+		{
+			name:     "opens at the failure threshold",
+			settings: base,
+			steps: []step{
+				calls(2, errFail), wantState(closed),
+				wantCounts(Counts{Requests: 2, TotalFailures: 2, ConsecutiveFailures: 2}),
+				call(errFail), wantState(open), wantOpenUntil(time.Second),
+				wantCounts(Counts{}), wantTransitions(closed, open),
+			},
+		},
+		{
+			name:     "success resets the consecutive failures",
+			settings: base,
+			steps: []step{
+				calls(2, errFail), call(nil), calls(2, errFail), wantState(closed),
+				wantCounts(Counts{Requests: 5, TotalSuccesses: 1, TotalFailures: 4, ConsecutiveFailures: 2}),
+				call(errFail), wantState(open),
+			},
+		},
+		{
+			name:     "excluded errors neither reset nor count",
+			settings: base,
+			steps: []step{
+				calls(2, errFail), call(errExcluded), wantState(closed),
+				wantCounts(Counts{Requests: 3, TotalFailures: 2, TotalExcluded: 1, ConsecutiveFailures: 2}),
+				call(errFail), wantState(open),
+			},
+		},
+		{
+			name:     "no call allowed while open",
+			settings: base,
+			steps: []step{
+				tripped, allowErr(ErrOpen),
+				advance(time.Second - time.Nanosecond), allowErr(ErrOpen), wantState(open),
+				wantOpenUntil(time.Second), wantTransitions(closed, open),
+			},
+		},
+		{
+			name:     "state stays open after the timeout until Allow",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Hour), wantState(open), wantOpenUntil(time.Second),
+				allowOK(), wantState(halfOpen), wantOpenUntil(-1),
+				wantTransitions(closed, open, open, halfOpen),
+			},
+		},
+		{
+			name:     "half-open probe budget",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second),
+				allowN(2), allowErr(ErrTooManyProbes), wantState(halfOpen), // tokens 3, 4
+				wantCounts(Counts{Requests: 2, InFlight: 2}),
+				done(3, errExcluded), // frees a slot, counts nothing
+				wantCounts(Counts{Requests: 2, InFlight: 1, TotalExcluded: 1}),
+				allowOK(), allowErr(ErrTooManyProbes), // token 5
+				done(4, nil), wantState(halfOpen), allowOK(), // token 6
+				wantCounts(Counts{Requests: 4, InFlight: 2, TotalExcluded: 1, TotalSuccesses: 1, ConsecutiveSuccesses: 1}),
+			},
+		},
+		{
+			name:     "success threshold closes",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), allowN(2), // tokens 3, 4
+				done(3, nil), wantState(halfOpen),
+				done(4, nil), wantState(closed), wantOpenUntil(-1), wantCounts(Counts{}),
+				wantTransitions(closed, open, open, halfOpen, halfOpen, closed),
+			},
+		},
+		{
+			name:     "failed probe re-opens with the wait doubled and capped",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), call(errFail), // at 1s, wait 2s
+				wantState(open), wantOpenUntil(3 * time.Second),
+				advance(2*time.Second - 1), allowErr(ErrOpen),
+				advance(1), call(errFail), wantOpenUntil(7 * time.Second), // at 3s, wait 4s
+				advance(4 * time.Second), call(errFail), wantOpenUntil(12 * time.Second), // at 7s, capped at 5s
+				advance(5 * time.Second), call(errFail), wantOpenUntil(17 * time.Second), // at 12s, still 5s
+				wantTransitions(closed, open, open, halfOpen, halfOpen, open, open, halfOpen,
+					halfOpen, open, open, halfOpen, halfOpen, open, open, halfOpen, halfOpen, open),
+			},
+		},
+		{
+			name:     "a success before the failure does not save the probe",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), allowN(2), done(3, nil), done(4, errFail),
+				wantState(open), wantOpenUntil(3 * time.Second),
+			},
+		},
+		{
+			name:     "closing resets the wait to OpenTimeout",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), call(errFail), // wait 2s
+				advance(2 * time.Second), calls(2, nil), wantState(closed), // at 3s
+				tripped, wantState(open), wantOpenUntil(4 * time.Second),
+			},
+		},
+		{
+			name:     "results of an older generation are ignored",
+			settings: base,
+			steps: []step{
+				allowN(3),                      // tokens 0-2, closed generation
+				calls(3, errFail),              // tokens 3-5 open it
+				done(0, errFail), done(1, nil), // ignored
+				wantState(open), wantCounts(Counts{}),
+				advance(time.Second), allowOK(), // token 6, half-open
+				done(2, nil), wantCounts(Counts{Requests: 1, InFlight: 1}),
+				allowOK(), allowErr(ErrTooManyProbes), // the stale token freed no slot
+				done(6, nil), done(7, nil), wantState(closed),
+				done(6, errFail), done(7, errFail), wantState(closed), wantCounts(Counts{}),
+			},
+		},
+		{
+			name:     "zero Settings: first failure opens for DefaultOpenTimeout, one probe closes",
+			settings: Settings{},
+			steps: []step{
+				call(nil), call(errFail), wantState(open), wantOpenUntil(DefaultOpenTimeout),
+				advance(DefaultOpenTimeout), allowOK(), allowErr(ErrTooManyProbes), // token 2
+				done(2, errExcluded), wantState(open), // nothing is excluded
+				wantOpenUntil(2 * DefaultOpenTimeout), // no doubling without MaxOpenTimeout
+				advance(DefaultOpenTimeout), call(nil), wantState(closed),
+			},
+		},
+		{
+			name:     "MaxOpenTimeout below OpenTimeout means no doubling",
+			settings: Settings{OpenTimeout: time.Minute, MaxOpenTimeout: time.Second},
+			steps: []step{
+				call(errFail), advance(time.Minute), call(errFail), wantOpenUntil(2 * time.Minute),
+			},
+		},
+		{
+			name:     "negative OpenTimeout means DefaultOpenTimeout",
+			settings: Settings{OpenTimeout: -time.Second},
+			steps:    []step{call(errFail), wantOpenUntil(DefaultOpenTimeout)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(tt.settings)
+			for _, s := range tt.steps {
+				s(t, h)
+			}
+		})
+	}
+}
+
+func TestStateString(t *testing.T) {
+	assert.Equal(t, "closed", StateClosed.String())
+	assert.Equal(t, "half_open", StateHalfOpen.String())
+	assert.Equal(t, "open", StateOpen.String())
+	assert.Equal(t, "state(7)", State(7).String())
+	assert.Equal(t, State(0), StateClosed)
+	assert.Equal(t, State(1), StateHalfOpen)
+	assert.Equal(t, State(2), StateOpen)
+}
+
+func TestZeroTokenDoneIsNoop(t *testing.T) {
+	b := New(Settings{})
+	Token{}.Done(errFail)
+	assert.Equal(t, StateClosed, b.State())
+	assert.Equal(t, Counts{}, b.Counts())
+}
+
+func TestAllowDoneAtTakeTheTime(t *testing.T) {
+	b := New(Settings{Now: func() time.Time {
+		panic("the clock must not be read")
+	}})
+	tok, err := b.allowAt(t0)
+	assert.NoError(t, err)
+	b.doneAt(t0, tok, errFail)
+	assert.Equal(t, t0.Add(DefaultOpenTimeout), b.OpenUntil())
+	_, err = b.allowAt(t0.Add(DefaultOpenTimeout - 1))
+	assert.ErrorIs(t, err, ErrOpen)
+	tok, err = b.allowAt(t0.Add(DefaultOpenTimeout))
+	assert.NoError(t, err)
+	b.doneAt(t0.Add(DefaultOpenTimeout), tok, nil)
+	assert.Equal(t, StateClosed, b.State())
+}
+
+func TestClosedPathDoesNotReadTheClock(t *testing.T) {
+	reads := 0
+	b := New(Settings{FailureThreshold: 2, Now: func() time.Time { reads++; return t0 }})
+	for range 10 {
+		tok, err := b.Allow()
+		assert.NoError(t, err)
+		tok.Done(nil)
+	}
+	assert.Equal(t, 0, reads)
+	tok, _ := b.Allow()
+	tok.Done(errFail)
+	assert.Equal(t, 0, reads, "a failure below the threshold needs no time")
+	tok, _ = b.Allow()
+	tok.Done(errFail)
+	assert.Equal(t, 1, reads, "opening needs the time")
+}
