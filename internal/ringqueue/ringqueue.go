@@ -1,0 +1,208 @@
+package ringqueue
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// ErrFull is returned by TryPush and PushFront when the queue holds Cap items.
+var ErrFull = errors.New("ringqueue: full")
+
+// ErrClosed is returned by pushes after Close, and by Pop once the queue is
+// closed and empty.
+var ErrClosed = errors.New("ringqueue: closed")
+
+// Queue is a bounded FIFO ring buffer, safe for concurrent use by any number
+// of goroutines. Slots are reused: no operation allocates in steady state, and
+// a removed item's slot is cleared so the garbage collector can free it.
+//
+// The zero Queue has capacity 0 and no wake-up channels, so it is not usable;
+// create queues with New.
+type Queue[T any] struct {
+	mu      sync.Mutex
+	buf     []T           // ring storage; len(buf) is the capacity
+	head    int           // index of the oldest item
+	n       int           // number of items held
+	waiters int           // Pop calls parked in the select
+	closed  bool          // set once by Close
+	ready   chan struct{} // one slot: "an item may be available"
+	done    chan struct{} // closed by Close
+}
+
+// New returns an empty queue that holds at most capacity items.
+// It panics if capacity is not positive.
+func New[T any](capacity int) *Queue[T] {
+	if capacity <= 0 {
+		panic("ringqueue: capacity must be positive")
+	}
+	return &Queue[T]{
+		buf:   make([]T, capacity),
+		ready: make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+}
+
+// TryPush appends v at the tail without blocking. It returns ErrClosed after
+// Close (checked first) and ErrFull when the queue holds Cap items.
+func (q *Queue[T]) TryPush(v T) error {
+	q.mu.Lock()
+	if err := q.pushableLocked(); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	i := q.head + q.n
+	if i >= len(q.buf) {
+		i -= len(q.buf)
+	}
+	q.buf[i] = v
+	q.n++
+	q.wakeLocked()
+	q.mu.Unlock()
+	return nil
+}
+
+// PushFront puts v back at the head, so it is the next item popped; use it to
+// requeue an item whose processing failed. It never blocks and returns
+// ErrClosed after Close and ErrFull when the queue holds Cap items.
+func (q *Queue[T]) PushFront(v T) error {
+	q.mu.Lock()
+	if err := q.pushableLocked(); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	q.head--
+	if q.head < 0 {
+		q.head = len(q.buf) - 1
+	}
+	q.buf[q.head] = v
+	q.n++
+	q.wakeLocked()
+	q.mu.Unlock()
+	return nil
+}
+
+// TryPop removes and returns the head (oldest) item without blocking. It
+// reports false when the queue is empty. It still returns items after Close,
+// which makes it the way to evict the oldest item or to drain a closed queue.
+func (q *Queue[T]) TryPop() (T, bool) {
+	q.mu.Lock()
+	if q.n == 0 {
+		q.mu.Unlock()
+		var zero T
+		return zero, false
+	}
+	v := q.popLocked()
+	q.mu.Unlock()
+	return v, true
+}
+
+// Pop removes and returns the head item, blocking until one is available.
+// It returns ctx.Err() once ctx is done, even if items are available, so a
+// cancelled consumer stops promptly; it returns ErrClosed once the queue is
+// closed and empty. After Close, Pop keeps returning the remaining items.
+// Pop does not allocate, and a cancelled Pop leaves no goroutine behind.
+func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
+	var zero T
+	done := ctx.Done()
+	q.mu.Lock()
+	for {
+		select {
+		case <-done:
+			// We may have consumed the ready signal: hand it on.
+			q.wakeLocked()
+			q.mu.Unlock()
+			return zero, ctx.Err()
+		default:
+		}
+		if q.n > 0 {
+			v := q.popLocked()
+			q.mu.Unlock()
+			return v, nil
+		}
+		if q.closed {
+			q.mu.Unlock()
+			return zero, ErrClosed
+		}
+		q.waiters++
+		q.mu.Unlock()
+		select {
+		case <-done:
+		case <-q.ready:
+		case <-q.done:
+		}
+		q.mu.Lock()
+		q.waiters--
+	}
+}
+
+// Len returns the number of items currently held.
+func (q *Queue[T]) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n
+}
+
+// Cap returns the maximum number of items the queue holds. It never changes.
+func (q *Queue[T]) Cap() int {
+	return len(q.buf)
+}
+
+// Close stops the queue accepting items and wakes every blocked Pop. Items
+// already queued stay available to Pop and TryPop. Close is idempotent.
+func (q *Queue[T]) Close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.closed = true
+	if q.done != nil {
+		close(q.done)
+	}
+}
+
+// Closed reports whether Close has been called.
+func (q *Queue[T]) Closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
+// pushableLocked returns why a push must fail, or nil. Callers MUST hold q.mu.
+func (q *Queue[T]) pushableLocked() error {
+	if q.closed {
+		return ErrClosed
+	}
+	if q.n == len(q.buf) {
+		return ErrFull
+	}
+	return nil
+}
+
+// popLocked removes the head item and clears its slot. The queue must not be
+// empty. Callers MUST hold q.mu.
+func (q *Queue[T]) popLocked() T {
+	var zero T
+	v := q.buf[q.head]
+	q.buf[q.head] = zero
+	q.head++
+	if q.head == len(q.buf) {
+		q.head = 0
+	}
+	q.n--
+	q.wakeLocked()
+	return v
+}
+
+// wakeLocked signals one parked Pop if there is an item for it. The send never
+// blocks: a full ready channel already holds a wakeup that some waiter will
+// take and, through popLocked, pass on. Callers MUST hold q.mu.
+func (q *Queue[T]) wakeLocked() {
+	if q.n > 0 && q.waiters > 0 {
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
+	}
+}
