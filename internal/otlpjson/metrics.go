@@ -1,0 +1,169 @@
+package otlpjson
+
+import (
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// AppendMetrics appends the OTLP/JSON encoding of md, an
+// ExportMetricsServiceRequest ({"resourceMetrics":[...]}), to dst and returns
+// the extended buffer. No trailing newline is written.
+func AppendMetrics(dst []byte, md pmetric.Metrics) []byte {
+	rms := md.ResourceMetrics()
+	if rms.Len() == 0 {
+		return append(dst, '{', '}')
+	}
+	dst = append(dst, `{"resourceMetrics":[`...)
+	for i := range rms.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendResourceMetrics(dst, rms.At(i))
+	}
+	return append(dst, ']', '}')
+}
+
+func appendResourceMetrics(dst []byte, rm pmetric.ResourceMetrics) []byte {
+	dst = append(dst, `{"resource":`...)
+	dst = appendResource(dst, rm.Resource())
+	if sms := rm.ScopeMetrics(); sms.Len() > 0 {
+		dst = append(dst, `,"scopeMetrics":[`...)
+		for i := range sms.Len() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendScopeMetrics(dst, sms.At(i))
+		}
+		dst = append(dst, ']')
+	}
+	dst = appendStringField(dst, `,"schemaUrl":`, rm.SchemaUrl())
+	return append(dst, '}')
+}
+
+func appendScopeMetrics(dst []byte, sm pmetric.ScopeMetrics) []byte {
+	dst = append(dst, `{"scope":`...)
+	dst = appendScope(dst, sm.Scope())
+	if ms := sm.Metrics(); ms.Len() > 0 {
+		dst = append(dst, `,"metrics":[`...)
+		for i := range ms.Len() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendMetric(dst, ms.At(i))
+		}
+		dst = append(dst, ']')
+	}
+	dst = appendStringField(dst, `,"schemaUrl":`, sm.SchemaUrl())
+	return append(dst, '}')
+}
+
+func appendMetric(dst []byte, m pmetric.Metric) []byte {
+	start := len(dst)
+	dst = appendStringField(dst, `,"name":`, m.Name())
+	dst = appendStringField(dst, `,"description":`, m.Description())
+	dst = appendStringField(dst, `,"unit":`, m.Unit())
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		dst = append(dst, `,"gauge":`...)
+		dst = appendNumberDataPoints(dst, m.Gauge().DataPoints())
+		dst = append(dst, '}')
+	case pmetric.MetricTypeSum:
+		s := m.Sum()
+		dst = append(dst, `,"sum":`...)
+		dst = appendNumberDataPoints(dst, s.DataPoints())
+		dst = appendTemporality(dst, s.AggregationTemporality())
+		if s.IsMonotonic() {
+			dst = append(dst, `,"isMonotonic":true`...)
+		}
+		dst = append(dst, '}')
+	case pmetric.MetricTypeHistogram:
+		h := m.Histogram()
+		dst = append(dst, `,"histogram":`...)
+		dst = appendHistogramDataPoints(dst, h.DataPoints())
+		dst = appendTemporality(dst, h.AggregationTemporality())
+		dst = append(dst, '}')
+	case pmetric.MetricTypeExponentialHistogram:
+		h := m.ExponentialHistogram()
+		dst = append(dst, `,"exponentialHistogram":`...)
+		dst = appendExpHistogramDataPoints(dst, h.DataPoints())
+		dst = appendTemporality(dst, h.AggregationTemporality())
+		dst = append(dst, '}')
+	case pmetric.MetricTypeSummary:
+		dst = append(dst, `,"summary":`...)
+		dst = appendSummaryDataPoints(dst, m.Summary().DataPoints())
+		dst = append(dst, '}')
+	}
+	if md := m.Metadata(); md.Len() > 0 {
+		dst = append(dst, `,"metadata":`...)
+		dst = appendKeyValues(dst, md)
+	}
+	return closeObject(dst, start)
+}
+
+// appendTemporality appends `,"aggregationTemporality":n` unless n is 0.
+func appendTemporality(dst []byte, t pmetric.AggregationTemporality) []byte {
+	if t == 0 {
+		return dst
+	}
+	dst = append(dst, `,"aggregationTemporality":`...)
+	return appendInt32(dst, int32(t))
+}
+
+// The appendXDataPoints functions open the data-carrying object and write its
+// dataPoints field; the caller appends the remaining fields and the closing
+// brace. When there are no data points they write only "{".
+
+func appendNumberDataPoints(dst []byte, dps pmetric.NumberDataPointSlice) []byte {
+	if dps.Len() == 0 {
+		return append(dst, '{')
+	}
+	dst = append(dst, `{"dataPoints":[`...)
+	for i := range dps.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendNumberDataPoint(dst, dps.At(i))
+	}
+	return append(dst, ']')
+}
+
+func appendHistogramDataPoints(dst []byte, dps pmetric.HistogramDataPointSlice) []byte {
+	if dps.Len() == 0 {
+		return append(dst, '{')
+	}
+	dst = append(dst, `{"dataPoints":[`...)
+	for i := range dps.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendHistogramDataPoint(dst, dps.At(i))
+	}
+	return append(dst, ']')
+}
+
+func appendExpHistogramDataPoints(dst []byte, dps pmetric.ExponentialHistogramDataPointSlice) []byte {
+	if dps.Len() == 0 {
+		return append(dst, '{')
+	}
+	dst = append(dst, `{"dataPoints":[`...)
+	for i := range dps.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendExpHistogramDataPoint(dst, dps.At(i))
+	}
+	return append(dst, ']')
+}
+
+func appendSummaryDataPoints(dst []byte, dps pmetric.SummaryDataPointSlice) []byte {
+	if dps.Len() == 0 {
+		return append(dst, '{')
+	}
+	dst = append(dst, `{"dataPoints":[`...)
+	for i := range dps.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendSummaryDataPoint(dst, dps.At(i))
+	}
+	return append(dst, ']')
+}

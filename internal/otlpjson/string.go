@@ -1,0 +1,90 @@
+package otlpjson
+
+import "unicode/utf8"
+
+const hexDigits = "0123456789abcdef"
+
+// safeASCII reports whether an ASCII byte can be copied into a JSON string
+// as is. Control characters, '"' and '\\' need escaping.
+var safeASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// AppendString appends s to dst as a quoted JSON string and returns the
+// extended buffer. '"', '\\' and control characters are escaped, U+2028 and
+// U+2029 are escaped for JavaScript safety, and each byte of invalid UTF-8 is
+// replaced with \ufffd, as encoding/json does. HTML characters are not
+// escaped.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	i := 0
+	// Fast path: a run of safe ASCII, the common case for telemetry.
+	for i < len(s) {
+		c := s[i]
+		if c >= utf8.RuneSelf || !safeASCII[c] {
+			break
+		}
+		i++
+	}
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	return appendStringSlow(dst, s, i)
+}
+
+// appendStringSlow escapes s starting at i, where the first byte needing
+// attention is; s[:i] is safe and copied as is.
+func appendStringSlow(dst []byte, s string, i int) []byte {
+	start := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safeASCII[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,63 @@
+package otlpjson
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAppendString(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "empty", in: "", want: `""`},
+		{name: "ascii", in: "hello world", want: `"hello world"`},
+		{name: "quote and backslash", in: `a"b\c`, want: `"a\"b\\c"`},
+		{name: "short escapes", in: "\n\r\t\b\f", want: `"\n\r\t\b\f"`},
+		{name: "other controls", in: "\x00\x01\x1f", want: `"\u0000\u0001\u001f"`},
+		{name: "del and html kept", in: "\x7f<>&/", want: "\"\x7f<>&/\""},
+		{name: "unicode kept", in: "é✓日🚀", want: `"é✓日🚀"`},
+		{name: "line separators", in: "a\u2028b\u2029", want: `"a\u2028b\u2029"`},
+		{name: "invalid byte", in: "a\xffb", want: `"a\ufffdb"`},
+		{name: "truncated sequence", in: "\xe2\x82", want: `"\ufffd\ufffd"`},
+		{name: "surrogate half", in: "\xed\xa0\x80", want: `"\ufffd\ufffd\ufffd"`},
+		{name: "overlong", in: "\xc0\xaf", want: `"\ufffd\ufffd"`},
+		{name: "escape after unicode", in: "✓\"", want: `"✓\""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := AppendString([]byte("x"), tt.in)
+			assert.Equal(t, "x"+tt.want, string(got))
+			var decoded string
+			require.NoError(t, json.Unmarshal(got[1:], &decoded))
+			assert.Equal(t, sanitize(tt.in), decoded)
+		})
+	}
+}
+
+func TestAppendStringAllBytes(t *testing.T) {
+	// Every single byte, and every byte in context, decodes back to the
+	// sanitized input.
+	for c := range 256 {
+		for _, s := range []string{string(rune(c)), string([]byte{byte(c)}), "ab" + string([]byte{byte(c)}) + "cd"} {
+			out := AppendString(nil, s)
+			require.Truef(t, utf8.Valid(out), "output for %q is not UTF-8", s)
+			var decoded string
+			require.NoErrorf(t, json.Unmarshal(out, &decoded), "output %q", out)
+			require.Equal(t, sanitize(s), decoded)
+		}
+	}
+}
+
+func TestAppendStringLong(t *testing.T) {
+	s := strings.Repeat("abc\"\n✓\xff", 1000)
+	var decoded string
+	require.NoError(t, json.Unmarshal(AppendString(nil, s), &decoded))
+	assert.Equal(t, sanitize(s), decoded)
+}
