@@ -3,6 +3,7 @@ package ringqueue
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -30,24 +31,50 @@ func BenchmarkPushPop(b *testing.B) {
 }
 
 // BenchmarkProducerConsumer moves items from producers to consumers blocked in
-// Pop(ctx) (or a channel receive). One op is one item; each producer retries
-// on ErrFull, like the channel send blocks.
+// Pop(ctx) (or a channel receive). One op is one item. producers=1 pushes from
+// the benchmark loop; producers=par pushes from b.RunParallel (GOMAXPROCS
+// goroutines). ring and chan both push without blocking (TryPush; select with
+// default) and yield when full, as the processor never blocks on a full queue;
+// chanblocking is a plain blocking send, for reference.
 func BenchmarkProducerConsumer(b *testing.B) {
-	for _, pairs := range []int{1, 4} {
-		for _, capacity := range []int{16, 1024} {
-			name := fmt.Sprintf("pairs=%d/cap=%d", pairs, capacity)
-			b.Run("impl=ring/"+name, func(b *testing.B) { benchRing(b, pairs, capacity) })
-			b.Run("impl=chan/"+name, func(b *testing.B) { benchChan(b, pairs, capacity) })
+	for _, par := range []bool{false, true} {
+		for _, consumers := range []int{1, 4} {
+			for _, capacity := range []int{16, 1024} {
+				producers := "1"
+				if par {
+					producers = "par"
+				}
+				name := fmt.Sprintf("producers=%s/consumers=%d/cap=%d", producers, consumers, capacity)
+				b.Run("impl=ring/"+name, func(b *testing.B) { benchRing(b, par, consumers, capacity) })
+				b.Run("impl=chan/"+name, func(b *testing.B) { benchChan(b, par, consumers, capacity, false) })
+				b.Run("impl=chanblocking/"+name, func(b *testing.B) { benchChan(b, par, consumers, capacity, true) })
+			}
 		}
 	}
 }
 
-func benchRing(b *testing.B, pairs, capacity int) {
+// produce runs push b.N times, from the benchmark loop or from RunParallel.
+func produce(b *testing.B, par bool, push func()) {
+	b.ReportAllocs()
+	if !par {
+		for b.Loop() {
+			push()
+		}
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			push()
+		}
+	})
+}
+
+func benchRing(b *testing.B, par bool, consumers, capacity int) {
 	q := New[int](capacity)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	for range pairs {
+	for range consumers {
 		wg.Go(func() {
 			for {
 				if _, err := q.Pop(ctx); err != nil {
@@ -56,22 +83,21 @@ func benchRing(b *testing.B, pairs, capacity int) {
 			}
 		})
 	}
-	b.ReportAllocs()
-	for b.Loop() {
+	produce(b, par, func() {
 		for q.TryPush(1) != nil {
-			// Spin like a blocked channel send would park.
+			runtime.Gosched()
 		}
-	}
+	})
 	q.Close()
 	wg.Wait()
 }
 
-func benchChan(b *testing.B, pairs, capacity int) {
+func benchChan(b *testing.B, par bool, consumers, capacity int, blocking bool) {
 	ch := make(chan int, capacity)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	for range pairs {
+	for range consumers {
 		wg.Go(func() {
 			for {
 				select {
@@ -85,9 +111,19 @@ func benchChan(b *testing.B, pairs, capacity int) {
 			}
 		})
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		ch <- 1
+	if blocking {
+		produce(b, par, func() { ch <- 1 })
+	} else {
+		produce(b, par, func() {
+			for {
+				select {
+				case ch <- 1:
+					return
+				default:
+					runtime.Gosched()
+				}
+			}
+		})
 	}
 	close(ch)
 	wg.Wait()

@@ -8,15 +8,17 @@
 //
 // # Waking waiters
 //
-// Blocked Pop calls park on a select over three channels: the caller's
-// ctx.Done(), a one-slot "ready" signal channel and a "done" channel closed by
-// Close. A push sends on ready (without blocking, and only when some Pop is
-// parked); a Pop that takes an item while items and parked waiters remain
-// passes the signal on, so one push wakes one waiter and no wakeup is lost.
-// Close wakes every waiter at once by closing done.
+// A blocked Pop parks in a select on its ctx.Done() and on a one-slot "ready"
+// channel. Whoever changes the queue so that a parked Pop has something to
+// return (a push, or Close) sends on ready without blocking, after releasing
+// the mutex so the woken Pop finds it free. A woken Pop re-checks under the
+// mutex and, on its way out, signals again if more waiters are due; so one
+// push wakes one waiter, Close wakes all of them in a chain, and a Pop
+// cancelled after taking the signal hands it on instead of losing it.
 //
-// This was preferred to sync.Cond plus context.AfterFunc because the
-// AfterFunc registration allocates on every wait and its stop/broadcast
-// dance wakes all waiters; the channel signal allocates nothing, even on the
-// waiting path, and a cancelled Pop simply leaves the select.
+// This was preferred to sync.Cond plus context.AfterFunc: AfterFunc allocates
+// a registration on every wait, and Cond cannot wait on a context by itself.
+// The channel signal allocates nothing, even on the waiting path, and with
+// context.Background (a nil Done channel) the park is a single channel
+// receive, like a plain channel-based queue.
 package ringqueue

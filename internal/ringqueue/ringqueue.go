@@ -26,8 +26,7 @@ type Queue[T any] struct {
 	n       int           // number of items held
 	waiters int           // Pop calls parked in the select
 	closed  bool          // set once by Close
-	ready   chan struct{} // one slot: "an item may be available"
-	done    chan struct{} // closed by Close
+	ready   chan struct{} // one slot: "an item, or Close, may be waiting for you"
 }
 
 // New returns an empty queue that holds at most capacity items.
@@ -36,11 +35,7 @@ func New[T any](capacity int) *Queue[T] {
 	if capacity <= 0 {
 		panic("ringqueue: capacity must be positive")
 	}
-	return &Queue[T]{
-		buf:   make([]T, capacity),
-		ready: make(chan struct{}, 1),
-		done:  make(chan struct{}),
-	}
+	return &Queue[T]{buf: make([]T, capacity), ready: make(chan struct{}, 1)}
 }
 
 // TryPush appends v at the tail without blocking. It returns ErrClosed after
@@ -57,8 +52,9 @@ func (q *Queue[T]) TryPush(v T) error {
 	}
 	q.buf[i] = v
 	q.n++
-	q.wakeLocked()
+	wake := q.wakeLocked()
 	q.mu.Unlock()
+	q.signal(wake)
 	return nil
 }
 
@@ -77,8 +73,9 @@ func (q *Queue[T]) PushFront(v T) error {
 	}
 	q.buf[q.head] = v
 	q.n++
-	q.wakeLocked()
+	wake := q.wakeLocked()
 	q.mu.Unlock()
+	q.signal(wake)
 	return nil
 }
 
@@ -93,7 +90,9 @@ func (q *Queue[T]) TryPop() (T, bool) {
 		return zero, false
 	}
 	v := q.popLocked()
+	wake := q.wakeLocked()
 	q.mu.Unlock()
+	q.signal(wake)
 	return v, true
 }
 
@@ -103,37 +102,33 @@ func (q *Queue[T]) TryPop() (T, bool) {
 // closed and empty. After Close, Pop keeps returning the remaining items.
 // Pop does not allocate, and a cancelled Pop leaves no goroutine behind.
 func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
-	var zero T
 	done := ctx.Done()
 	q.mu.Lock()
-	for {
-		select {
-		case <-done:
-			// We may have consumed the ready signal: hand it on.
-			q.wakeLocked()
-			q.mu.Unlock()
-			return zero, ctx.Err()
-		default:
-		}
-		if q.n > 0 {
-			v := q.popLocked()
-			q.mu.Unlock()
-			return v, nil
-		}
-		if q.closed {
-			q.mu.Unlock()
-			return zero, ErrClosed
-		}
+	for q.n == 0 && !q.closed && !isDone(done) {
 		q.waiters++
 		q.mu.Unlock()
 		select {
 		case <-done:
 		case <-q.ready:
-		case <-q.done:
 		}
 		q.mu.Lock()
 		q.waiters--
 	}
+	var v T
+	var err error
+	switch {
+	case isDone(done):
+		err = ctx.Err()
+	case q.n > 0:
+		v = q.popLocked()
+	default:
+		err = ErrClosed
+	}
+	// We may have taken the ready signal: pass it on if it is still due.
+	wake := q.wakeLocked()
+	q.mu.Unlock()
+	q.signal(wake)
+	return v, err
 }
 
 // Len returns the number of items currently held.
@@ -152,14 +147,14 @@ func (q *Queue[T]) Cap() int {
 // already queued stay available to Pop and TryPop. Close is idempotent.
 func (q *Queue[T]) Close() {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return
 	}
 	q.closed = true
-	if q.done != nil {
-		close(q.done)
-	}
+	wake := q.wakeLocked()
+	q.mu.Unlock()
+	q.signal(wake)
 }
 
 // Closed reports whether Close has been called.
@@ -191,18 +186,36 @@ func (q *Queue[T]) popLocked() T {
 		q.head = 0
 	}
 	q.n--
-	q.wakeLocked()
 	return v
 }
 
-// wakeLocked signals one parked Pop if there is an item for it. The send never
-// blocks: a full ready channel already holds a wakeup that some waiter will
-// take and, through popLocked, pass on. Callers MUST hold q.mu.
-func (q *Queue[T]) wakeLocked() {
-	if q.n > 0 && q.waiters > 0 {
+// wakeLocked reports whether a parked Pop has something to return (an item,
+// or ErrClosed) and must be signalled. Callers MUST hold q.mu, and pass the
+// result to signal after unlocking, so the woken Pop finds the mutex free.
+func (q *Queue[T]) wakeLocked() bool {
+	return q.waiters > 0 && (q.n > 0 || q.closed)
+}
+
+// signal wakes one parked Pop if wake is true. The send never blocks: a full
+// ready channel already holds a wakeup, and while it does no Pop stays parked.
+// A stale signal only causes a spurious wakeup, which Pop re-checks. Every
+// woken Pop signals again on its way out if more waiters are due, so one
+// signal per state change is enough and Close wakes all waiters in a chain.
+func (q *Queue[T]) signal(wake bool) {
+	if wake {
 		select {
 		case q.ready <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// isDone reports whether done is closed; a nil done never is.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
