@@ -1,0 +1,78 @@
+package filesink // import "github.com/resilientsink/resilientsink/exporter/filesink"
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Records are built in dst: json is the OTLP/JSON request and a newline,
+// proto a 4-byte big-endian length and the OTLP protobuf request. The whole
+// record then goes to the file in one write.
+
+func appendLogsRecord(dst []byte, f Format, ld plog.Logs) ([]byte, error) {
+	if f == FormatProto {
+		b, _ := protoLogs.MarshalLogs(ld)
+		return appendFrame(dst, b)
+	}
+	return append(appendLogsJSON(dst, ld), '\n'), nil
+}
+
+func appendTracesRecord(dst []byte, f Format, td ptrace.Traces) ([]byte, error) {
+	if f == FormatProto {
+		b, _ := protoTraces.MarshalTraces(td)
+		return appendFrame(dst, b)
+	}
+	return append(appendTracesJSON(dst, td), '\n'), nil
+}
+
+func appendMetricsRecord(dst []byte, f Format, md pmetric.Metrics) ([]byte, error) {
+	if f == FormatProto {
+		b, _ := protoMetrics.MarshalMetrics(md)
+		return appendFrame(dst, b)
+	}
+	return append(appendMetricsJSON(dst, md), '\n'), nil
+}
+
+var (
+	protoLogs    = &plog.ProtoMarshaler{}
+	protoTraces  = &ptrace.ProtoMarshaler{}
+	protoMetrics = &pmetric.ProtoMarshaler{}
+)
+
+func appendFrame(dst, msg []byte) ([]byte, error) {
+	if len(msg) > math.MaxUint32 {
+		return dst, consumererror.NewPermanent(fmt.Errorf("request of %d bytes does not fit a 4-byte length prefix", len(msg)))
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(msg)))
+	return append(dst, msg...), nil
+}
+
+var (
+	jsonLogs    = &plog.JSONMarshaler{}
+	jsonTraces  = &ptrace.JSONMarshaler{}
+	jsonMetrics = &pmetric.JSONMarshaler{}
+)
+
+// appendLogsJSON appends one OTLP/JSON request without a newline.
+func appendLogsJSON(dst []byte, ld plog.Logs) []byte {
+	b, _ := jsonLogs.MarshalLogs(ld)
+	return append(dst, b...)
+}
+
+// appendTracesJSON appends one OTLP/JSON request without a newline.
+func appendTracesJSON(dst []byte, td ptrace.Traces) []byte {
+	b, _ := jsonTraces.MarshalTraces(td)
+	return append(dst, b...)
+}
+
+// appendMetricsJSON appends one OTLP/JSON request without a newline.
+func appendMetricsJSON(dst []byte, md pmetric.Metrics) []byte {
+	b, _ := jsonMetrics.MarshalMetrics(md)
+	return append(dst, b...)
+}

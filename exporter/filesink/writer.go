@@ -1,0 +1,306 @@
+package filesink // import "github.com/resilientsink/resilientsink/exporter/filesink"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+const (
+	// bufferFlushBytes: with durability buffered, the process buffer is
+	// written once it holds this much, before flush_interval.
+	bufferFlushBytes = 256 << 10
+	// maxPendingBytes: with durability buffered, the most bytes kept in the
+	// process buffer while writes fail; beyond it ConsumeX returns the error.
+	maxPendingBytes = 16 << 20
+)
+
+var errWriterClosed = errors.New("file writer is closed")
+
+// writerSettings is what a writer needs; exporters that share a path must agree on it.
+type writerSettings struct {
+	path          string // absolute, {signal} expanded
+	format        Format
+	durability    Durability
+	flushInterval time.Duration
+	mode          os.FileMode
+	rotation      *RotationConfig // nil: no rotation
+}
+
+// sameAs reports whether two exporters may share one writer.
+func (s writerSettings) sameAs(o writerSettings) bool {
+	if s.path != o.path || s.format != o.format || s.durability != o.durability ||
+		s.flushInterval != o.flushInterval || s.mode != o.mode || (s.rotation == nil) != (o.rotation == nil) {
+		return false
+	}
+	return s.rotation == nil || *s.rotation == *o.rotation
+}
+
+// writer appends whole records to one file. It is safe for concurrent use:
+// every exporter of the process that names the file shares one writer.
+type writer struct {
+	set    writerSettings
+	fs     fileSystem
+	logger *zap.Logger
+	obs    *observer // telemetry of background work (flusher, rotation worker)
+
+	mu       sync.Mutex // guards everything below, and writes to f
+	size     int64      // bytes of complete records in f; a failed write is cut back to it
+	openedAt time.Time  // start of the active file's age
+	buf      []byte     // durability buffered: whole records not yet written
+	dirty    bool       // a rollback failed: cut f back to size before the next write
+	closed   bool
+
+	// fileMu guards f: readers (an fsync round) hold it shared, swapping or
+	// closing f holds it exclusively, and also mu. Lock order: mu, then fileMu.
+	fileMu sync.RWMutex
+	f      file
+
+	seq atomic.Uint64 // successful writes so far
+	gc  groupCommit
+
+	stopFlush chan struct{}
+	flushWG   sync.WaitGroup
+	backups   *backupWorker // nil without rotation
+}
+
+// openWriter creates missing folders, opens (never truncates) and locks the
+// file, cuts a torn tail back, and starts the background goroutines.
+func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
+	w := &writer{set: set, fs: fs, logger: logger, obs: obs}
+	if err := os.MkdirAll(filepath.Dir(set.path), dirMode(set.mode)); err != nil {
+		return nil, fmt.Errorf("create folder of %q: %w", set.path, err)
+	}
+	f, err := w.openActive()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.repair(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	w.f = f
+	w.openedAt = w.fs.now()
+	if bt, ok := birthTime(set.path); ok && w.size > 0 && bt.Before(w.openedAt) {
+		w.openedAt = bt
+	}
+	if set.durability == DurabilityBuffered {
+		w.buf = make([]byte, 0, bufferFlushBytes)
+		w.stopFlush = make(chan struct{})
+		w.flushWG.Go(w.flushLoop)
+	}
+	if set.rotation != nil {
+		w.backups = startBackupWorker(set, logger, obs)
+	}
+	return w, nil
+}
+
+// openActive opens and locks the active file, applying file_mode to a new file.
+func (w *writer) openActive() (file, error) {
+	_, statErr := os.Stat(w.set.path)
+	f, err := w.fs.openFile(w.set.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, w.set.mode)
+	if err != nil {
+		return nil, fmt.Errorf("open %q: %w", w.set.path, err)
+	}
+	if err := lockFile(f, w.set.path); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// OpenFile's mode is filtered by the umask; file_mode is what the user asked for.
+		if err := os.Chmod(w.set.path, w.set.mode); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("chmod %q: %w", w.set.path, err)
+		}
+	}
+	return f, nil
+}
+
+// repair cuts a torn last record (left by a crash) back to the last complete one.
+func (w *writer) repair(f file) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %q: %w", w.set.path, err)
+	}
+	size := fi.Size()
+	good, err := completeSize(f, size, w.set.format)
+	if err != nil {
+		return fmt.Errorf("check tail of %q: %w", w.set.path, err)
+	}
+	if good < size {
+		if err := f.Truncate(good); err != nil {
+			return fmt.Errorf("cut torn tail of %q: %w", w.set.path, err)
+		}
+		w.logger.Warn("Cut a torn record from the end of the file",
+			zap.String("path", w.set.path), zap.Int64("bytes_removed", size-good), zap.Int64("size", good))
+	}
+	w.size = good
+	return nil
+}
+
+// write appends one encoded record and returns when the durability asks.
+func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errWriterClosed
+	}
+	if err := w.prepareLocked(len(rec), obs); err != nil {
+		if w.set.durability != DurabilityBuffered || len(w.buf)+len(rec) > maxPendingBytes {
+			w.mu.Unlock()
+			return err
+		}
+	}
+	if w.set.durability == DurabilityBuffered {
+		w.buf = append(w.buf, rec...)
+		w.mu.Unlock()
+		return nil
+	}
+	err := w.writeLocked(rec, obs)
+	seq := w.seq.Load()
+	w.mu.Unlock()
+	if err != nil || w.set.durability != DurabilitySynced {
+		return err
+	}
+	return w.waitSynced(ctx, seq, obs)
+}
+
+// prepareLocked makes room for a record of n bytes: it flushes a full
+// buffer and rotates when the record would pass a limit. Callers hold mu.
+func (w *writer) prepareLocked(n int, obs *observer) error {
+	if w.needsRotationLocked(n) {
+		if err := w.flushLocked(obs); err != nil {
+			return err
+		}
+		if err := w.rotateLocked(obs); err != nil {
+			return err
+		}
+	}
+	if len(w.buf) > 0 && len(w.buf)+n > bufferFlushBytes {
+		return w.flushLocked(obs)
+	}
+	return nil
+}
+
+// flushLocked writes the buffered records in one write. Callers hold mu.
+// On failure the buffer is kept for the next attempt.
+func (w *writer) flushLocked(obs *observer) error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if err := w.writeLocked(w.buf, obs); err != nil {
+		return err
+	}
+	if cap(w.buf) > 4*bufferFlushBytes {
+		w.buf = make([]byte, 0, bufferFlushBytes)
+	} else {
+		w.buf = w.buf[:0]
+	}
+	return nil
+}
+
+// writeLocked writes p in one write call. A failed or short write is cut back
+// so the file ends on a whole record. Callers hold mu.
+func (w *writer) writeLocked(p []byte, obs *observer) error {
+	if w.dirty {
+		if err := w.f.Truncate(w.size); err != nil {
+			obs.writeError()
+			return fmt.Errorf("cut back %q after a failed write: %w", w.set.path, err)
+		}
+		w.dirty = false
+	}
+	n, err := w.f.Write(p)
+	if err == nil && n != len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		obs.writeError()
+		if terr := w.f.Truncate(w.size); terr != nil {
+			w.dirty = true
+			return fmt.Errorf("write %q: %w (cut back failed: %w)", w.set.path, err, terr)
+		}
+		return fmt.Errorf("write %q: %w", w.set.path, err)
+	}
+	w.size += int64(n)
+	w.seq.Add(1)
+	obs.written(n)
+	return nil
+}
+
+// flushLoop writes the buffer every flush_interval (durability buffered).
+func (w *writer) flushLoop() {
+	t := time.NewTicker(w.set.flushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stopFlush:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			var err error
+			if !w.closed {
+				err = w.flushLocked(w.obs)
+			}
+			w.mu.Unlock()
+			if err != nil {
+				w.logger.Warn("Flush failed; the buffer is kept and retried", zap.Error(err))
+			}
+		}
+	}
+}
+
+// close flushes, fsyncs (unless buffered), unlocks and closes the file, and
+// stops the background goroutines. It is idempotent.
+func (w *writer) close(ctx context.Context) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	if w.stopFlush != nil {
+		close(w.stopFlush)
+		w.flushWG.Wait()
+	}
+	var errs []error
+	w.mu.Lock()
+	if err := w.flushLocked(w.obs); err != nil {
+		errs = append(errs, fmt.Errorf("%d buffered bytes lost: %w", len(w.buf), err))
+	}
+	if w.set.durability != DurabilityBuffered {
+		if err := w.f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("fsync %q: %w", w.set.path, err))
+		} else {
+			w.gc.mu.Lock()
+			w.gc.synced = w.seq.Load()
+			w.gc.mu.Unlock()
+		}
+	}
+	w.fileMu.Lock()
+	if err := w.f.Close(); err != nil { // closing the descriptor releases the lock
+		errs = append(errs, fmt.Errorf("close %q: %w", w.set.path, err))
+	}
+	w.f = nil
+	w.fileMu.Unlock()
+	w.mu.Unlock()
+	if w.backups != nil {
+		if err := w.backups.stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dirMode is the mode of created folders: file_mode plus search where it has read.
+func dirMode(m os.FileMode) os.FileMode {
+	return m | (m&0o444)>>2
+}
