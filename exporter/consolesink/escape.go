@@ -1,0 +1,142 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package consolesink // import "github.com/resilientsink/resilientsink/exporter/consolesink"
+
+import "unicode/utf8"
+
+const hexDigits = "0123456789abcdef"
+
+// safeASCII reports, for each ASCII byte, whether it can be written as is
+// inside a quoted logfmt value or an unquoted text field.
+var safeASCII = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = true
+	}
+	return t
+}()
+
+// needsEscape reports whether r is a valid rune that must still be escaped
+// to keep output on one line and free of terminal control sequences: C1
+// controls and the Unicode line and paragraph separators.
+func needsEscape(r rune) bool {
+	return (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+}
+
+// appendEscaped appends s with control characters escaped (\n, \r, \t,
+// \u00XX), invalid UTF-8 replaced by U+FFFD, and, when quoted is true, '"'
+// and '\' backslash-escaped. It never emits a raw control character, so the
+// result always stays on one line.
+func appendEscaped(dst []byte, s string, quoted bool) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if safeASCII[b] && (!quoted || (b != '"' && b != '\\')) {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		if needsEscape(r) {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u',
+				hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+// needsQuote reports whether a logfmt value must be quoted: it is empty or
+// contains a space, '"', '=', a control character, invalid UTF-8 or a rune
+// that appendEscaped escapes.
+func needsQuote(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if !safeASCII[b] || b == ' ' || b == '"' || b == '=' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || needsEscape(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+// appendLogfmtValue appends s as a logfmt value, quoted only when needed.
+func appendLogfmtValue(dst []byte, s string) []byte {
+	if !needsQuote(s) {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	dst = appendEscaped(dst, s, true)
+	return append(dst, '"')
+}
+
+// appendKey appends s as a logfmt key: bytes that would end or split a key
+// (space, '"', '=', control characters, invalid UTF-8) become '_'. An empty
+// key is written as "_".
+func appendKey(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, '_')
+	}
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if safeASCII[b] && b != ' ' && b != '"' && b != '=' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '_')
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || needsEscape(r) {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '_')
+			start = i + size
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
