@@ -1,0 +1,171 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+)
+
+// consume admits data into the queue according to the overflow policy. It
+// never waits on the downstream; only overflow block waits, for room.
+func (c *core[T]) consume(ctx context.Context, data T) error {
+	items := c.sig.items(data)
+	if items == 0 {
+		return nil
+	}
+	c.tel.tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), int64(items))
+	b := batch[T]{data: data, items: items, bytes: c.est.estimate(data, items)}
+	if c.cfg.MaxAge > 0 {
+		b.arrived = time.Now()
+	}
+	if c.bytes != nil && b.bytes > c.limitBytes {
+		if c.cfg.Overflow == OverflowPolicyReject || c.cfg.Overflow == OverflowPolicyBlock {
+			return c.refuse(items, consumererror.NewPermanent(fmt.Errorf("%w: %d estimated bytes, limit %d", errTooLarge, b.bytes, c.limitBytes)))
+		}
+		c.countDropped(items, reasonTooLarge)
+		return nil
+	}
+	// Hold a reference before the batch becomes visible to the workers.
+	c.sig.ref(data)
+	if c.cfg.Overflow == OverflowPolicyBlock {
+		return c.admitBlocking(ctx, b)
+	}
+	return c.admitNow(b)
+}
+
+// admitNow admits b without waiting: drop_oldest, drop_newest and reject.
+func (c *core[T]) admitNow(b batch[T]) error {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		c.sig.unref(b.data)
+		return c.refuse(b.items, errShutDown)
+	}
+	for !c.tryReserve(b.bytes) {
+		if c.cfg.Overflow != OverflowPolicyDropOldest {
+			c.mu.Unlock()
+			c.sig.unref(b.data)
+			if c.cfg.Overflow == OverflowPolicyReject {
+				return c.refuse(b.items, errQueueFull)
+			}
+			c.countDropped(b.items, reasonOverflow)
+			return nil
+		}
+		old, ok := c.ring.TryPop()
+		if !ok {
+			// Batches in flight hold the room: the new batch cannot fit.
+			c.mu.Unlock()
+			c.sig.unref(b.data)
+			c.countDropped(b.items, reasonOverflow)
+			return nil
+		}
+		c.drop(old, reasonOverflow)
+	}
+	c.pushLocked(b)
+	c.mu.Unlock()
+	return nil
+}
+
+// admitBlocking admits b under overflow block: it waits for room up to
+// block_timeout, the caller's context or Shutdown, then refuses.
+func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
+	if !c.tryReserve(b.bytes) {
+		if err := c.reserveWait(ctx, b.bytes); err != nil {
+			c.sig.unref(b.data)
+			return c.refuse(b.items, fmt.Errorf("%w: no room within block_timeout: %w", errQueueFull, err))
+		}
+	}
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		c.unreserve(b.bytes)
+		c.sig.unref(b.data)
+		return c.refuse(b.items, errShutDown)
+	}
+	c.pushLocked(b)
+	c.mu.Unlock()
+	return nil
+}
+
+// tryReserve takes one slot and n bytes without waiting, both or neither.
+func (c *core[T]) tryReserve(n int64) bool {
+	if !c.slots.TryAcquire(1) {
+		return false
+	}
+	if c.bytes != nil && !c.bytes.TryAcquire(n) {
+		c.slots.Release(1)
+		return false
+	}
+	return true
+}
+
+// reserveWait waits for one slot and n bytes, both or neither.
+func (c *core[T]) reserveWait(ctx context.Context, n int64) error {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.BlockTimeout)
+	defer cancel()
+	stop := context.AfterFunc(c.stopIntake, cancel)
+	defer stop()
+	if err := c.slots.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	if c.bytes != nil {
+		if err := c.bytes.Acquire(ctx, n); err != nil {
+			c.slots.Release(1)
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *core[T]) unreserve(n int64) {
+	c.slots.Release(1)
+	if c.bytes != nil {
+		c.bytes.Release(n)
+	}
+}
+
+// pushLocked queues a batch whose room is reserved. Callers MUST hold c.mu.
+func (c *core[T]) pushLocked(b batch[T]) {
+	c.heldBatches.Add(1)
+	c.heldItems.Add(int64(b.items))
+	c.heldBytes.Add(b.bytes)
+	if err := c.ring.TryPush(b); err != nil {
+		// Unreachable: the ring has queue_size slots and a reserved slot.
+		c.drop(b, reasonOverflow)
+	}
+}
+
+// release gives back the room of a held batch and its data reference.
+func (c *core[T]) release(b batch[T]) {
+	c.sig.unref(b.data)
+	c.unreserve(b.bytes)
+	c.heldItems.Add(-int64(b.items))
+	c.heldBytes.Add(-b.bytes)
+	if c.heldBatches.Add(-1) == 0 && c.stopping.Load() {
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// drop releases a held batch and counts its items as dropped.
+func (c *core[T]) drop(b batch[T], r dropReason) {
+	c.release(b)
+	c.countDropped(b.items, r)
+}
+
+func (c *core[T]) countDropped(items int, r dropReason) {
+	c.dropped[r].Add(int64(items))
+	c.tel.tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), int64(items), c.tel.dropped[r])
+}
+
+func (c *core[T]) refuse(items int, err error) error {
+	c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items))
+	return err
+}

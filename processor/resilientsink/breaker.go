@@ -1,0 +1,57 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/cbreaker"
+)
+
+// componentStatus is the last status reported to the host.
+type componentStatus int
+
+const (
+	statusNone componentStatus = iota // nothing reported yet (the service reports OK at start)
+	statusOK
+	statusRecoverable
+)
+
+// onBreakerChange logs and counts one breaker transition and reports the
+// component status on a change. cbreaker calls it outside its lock, never
+// concurrently.
+func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
+	c.tel.tb.ProcessorResilientsinkBreakerTransitions.Add(context.Background(), 1, c.tel.transitions[to])
+	fields := []zap.Field{zap.String("from", from.String()), zap.String("to", to.String())}
+	switch to {
+	case cbreaker.StateOpen:
+		c.logger.Warn("Circuit breaker opened: deliveries paused", append(fields, zap.Time("open_until", c.breaker.OpenUntil()))...)
+		c.reportStatus(statusRecoverable)
+	case cbreaker.StateHalfOpen:
+		c.logger.Info("Circuit breaker half-open: probing downstream", fields...)
+	case cbreaker.StateClosed:
+		c.logger.Info("Circuit breaker closed: deliveries resumed", fields...)
+		c.reportStatus(statusOK)
+	}
+}
+
+// reportStatus reports st to the host if it differs from the last report.
+func (c *core[T]) reportStatus(st componentStatus) {
+	c.mu.Lock()
+	host := c.host
+	if host == nil || c.status == st || (st == statusOK && c.status == statusNone) {
+		c.mu.Unlock()
+		return
+	}
+	c.status = st
+	c.mu.Unlock()
+	if st == statusRecoverable {
+		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(errBreakerOpen))
+		return
+	}
+	componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+}

@@ -1,0 +1,201 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/processor"
+	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/cbreaker"
+	"github.com/resilientsink/resilientsink/internal/membudget"
+	"github.com/resilientsink/resilientsink/internal/ringqueue"
+	"github.com/resilientsink/resilientsink/processor/resilientsink/internal/metadata"
+)
+
+// batch is one ConsumeX call's data while the processor holds it.
+type batch[T any] struct {
+	data  T
+	items int
+	bytes int64
+	// arrived is set only when max_age is on.
+	arrived time.Time
+	// firstFail is when the first delivery of this batch failed; zero before.
+	firstFail time.Time
+	// backoff is the wait after the last failure.
+	backoff time.Duration
+	// notBefore is the earliest time of the next attempt; zero when due.
+	notBefore time.Time
+}
+
+// core is the signal-independent processor: admission, queue, workers,
+// retry, breaker, shutdown and accounting. The per-signal processors embed it.
+type core[T any] struct {
+	cfg    *Config
+	sig    signal[T]
+	est    *estimator[T]
+	logger *zap.Logger
+	tel    *telemetry
+
+	ring       *ringqueue.Queue[batch[T]]
+	slots      *membudget.Budget // one unit per held batch; limit queue_size
+	bytes      *membudget.Budget // estimated heap of held batches; nil when off
+	limitBytes int64
+	breaker    *cbreaker.Breaker // nil when disabled
+
+	// mu makes admission and drop_oldest eviction atomic, and guards the
+	// lifecycle fields below.
+	mu       sync.Mutex
+	started  bool
+	stopped  bool // intake closed by Shutdown
+	shutDown bool // Shutdown was called
+	host     component.Host
+	status   componentStatus
+
+	// stopIntake is cancelled by Shutdown; it aborts callers blocked by overflow block.
+	stopIntake   context.Context
+	cancelIntake context.CancelFunc
+	// cancelWorkers stops the workers and their deliveries in flight.
+	cancelWorkers context.CancelFunc
+	workers       sync.WaitGroup
+
+	// Held = queued + in flight.
+	heldBatches atomic.Int64
+	heldItems   atomic.Int64
+	heldBytes   atomic.Int64
+	stopping    atomic.Bool
+	drained     chan struct{} // one slot: "held reached 0 while stopping"
+
+	// wake is broadcast when a delivery ends, so workers parked on a busy
+	// half-open breaker look again.
+	wake broadcaster
+
+	// dropped counts items dropped by reason, for the shutdown log line.
+	dropped [numReasons]atomic.Int64
+}
+
+var (
+	// errQueueFull is returned (wrapped) when overflow reject or block refuses a batch.
+	errQueueFull = errors.New("resilientsink: queue full")
+	// errTooLarge is returned (wrapped, permanent) when a batch is larger than
+	// the whole memory budget under overflow reject or block.
+	errTooLarge = errors.New("resilientsink: batch larger than memory_limit_mib")
+	// errShutDown is returned by ConsumeX after Shutdown.
+	errShutDown = errors.New("resilientsink: processor is shut down")
+	// errShutdownTimeout is the cause of shutdown drops when shutdown.timeout passed.
+	errShutdownTimeout = errors.New("shutdown.timeout passed")
+	// errImmediate is the cause of shutdown drops with strategy immediate.
+	errImmediate = errors.New("strategy immediate drops queued data")
+	// errBreakerOpen is the recoverable error reported while the breaker is open.
+	errBreakerOpen = errors.New("resilientsink: circuit breaker open, downstream failing")
+	// errAborted marks a delivery cancelled by shutdown; the breaker ignores it.
+	errAborted = errors.New("resilientsink: delivery aborted by shutdown")
+)
+
+func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T], error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("create telemetry: %w", err)
+	}
+	c := &core[T]{
+		cfg:     cfg,
+		sig:     sig,
+		est:     newEstimator(sig.protoSize, sig.heap),
+		logger:  set.Logger,
+		tel:     newTelemetry(tb),
+		ring:    ringqueue.New[batch[T]](cfg.QueueSize),
+		slots:   membudget.New(int64(cfg.QueueSize)),
+		drained: make(chan struct{}, 1),
+	}
+	if cfg.MemoryLimitMiB > 0 {
+		c.limitBytes = int64(cfg.MemoryLimitMiB) << 20
+		c.bytes = membudget.New(c.limitBytes)
+	}
+	if cfg.CircuitBreaker.Enabled {
+		bc := cfg.CircuitBreaker
+		c.breaker = cbreaker.New(cbreaker.Settings{
+			FailureThreshold: bc.FailureThreshold,
+			OpenTimeout:      bc.OpenTimeout,
+			MaxOpenTimeout:   bc.MaxOpenTimeout,
+			HalfOpenProbes:   bc.HalfOpenProbes,
+			SuccessThreshold: bc.SuccessThreshold,
+			IsExcluded:       excludedFromBreaker,
+			OnStateChange:    c.onBreakerChange,
+		})
+	}
+	c.stopIntake, c.cancelIntake = context.WithCancel(context.Background())
+	if err := c.registerGauges(); err != nil {
+		tb.Shutdown()
+		c.cancelIntake()
+		return nil, fmt.Errorf("register gauges: %w", err)
+	}
+	return c, nil
+}
+
+// excludedFromBreaker reports errors that say nothing about the downstream's health.
+func excludedFromBreaker(err error) bool {
+	return consumererror.IsPermanent(err) || errors.Is(err, errAborted)
+}
+
+// Capabilities reports that the processor does not mutate data.
+func (*core[T]) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// Start launches the workers on their own context.
+func (c *core[T]) Start(_ context.Context, host component.Host) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started || c.shutDown {
+		return nil
+	}
+	c.started = true
+	c.host = host
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancelWorkers = cancel
+	for range c.cfg.NumWorkers {
+		c.workers.Go(func() { c.work(ctx) })
+	}
+	c.logger.Info("Resilient sink started",
+		zap.Int("queue_size", c.cfg.QueueSize),
+		zap.Int64("memory_limit_bytes", c.limitBytes),
+		zap.String("overflow", string(c.cfg.Overflow)),
+		zap.Int("num_workers", c.cfg.NumWorkers),
+		zap.String("shutdown_strategy", string(c.cfg.Shutdown.Strategy)))
+	return nil
+}
+
+// broadcaster wakes every goroutine waiting on the channel it handed out.
+type broadcaster struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed by the next broadcast.
+func (b *broadcaster) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcaster) broadcast() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}

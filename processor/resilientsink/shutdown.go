@@ -1,0 +1,91 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// Shutdown stops intake, runs the shutdown strategy, drops what is left
+// (reason shutdown), waits for the workers and unregisters the telemetry. It is
+// safe without Start; a second call returns nil. It returns an error stating
+// how many items were dropped with reason shutdown when any were.
+func (c *core[T]) Shutdown(ctx context.Context) error {
+	// (1) Stop intake.
+	c.mu.Lock()
+	if c.shutDown {
+		c.mu.Unlock()
+		return nil
+	}
+	c.shutDown = true
+	c.stopped = true
+	started := c.started
+	c.mu.Unlock()
+	c.cancelIntake()
+
+	var before [numReasons]int64
+	for r := range numReasons {
+		before[r] = c.dropped[r].Load()
+	}
+
+	// (2) Strategy.
+	cause := errImmediate
+	if started && c.cfg.Shutdown.Strategy != ShutdownStrategyImmediate {
+		cause = c.drain(ctx)
+	}
+	// (3) Stop the workers (cancelling deliveries in flight) and wait for them.
+	if started {
+		c.cancelWorkers()
+		c.workers.Wait()
+	}
+	for {
+		b, ok := c.ring.TryPop()
+		if !ok {
+			break
+		}
+		c.drop(b, reasonShutdown)
+	}
+	// (4) Telemetry.
+	c.tel.tb.Shutdown()
+
+	n := c.dropped[reasonShutdown].Load() - before[reasonShutdown]
+	if n == 0 {
+		return nil
+	}
+	fields := make([]zap.Field, 0, numReasons+1)
+	fields = append(fields, zap.String("strategy", string(c.cfg.Shutdown.Strategy)))
+	for r := range numReasons {
+		if d := c.dropped[r].Load() - before[r]; d > 0 {
+			fields = append(fields, zap.Int64("dropped_"+r.String(), d))
+		}
+	}
+	c.logger.Error("Items dropped at shutdown", fields...)
+	if cause == nil {
+		cause = errImmediate
+	}
+	return fmt.Errorf("shutdown: %d items dropped: %w", n, cause)
+}
+
+// drain waits until every held batch is delivered or dropped, bounded by ctx
+// and, with strategy graceful, by shutdown.timeout. It returns nil when
+// drained, else why it stopped.
+func (c *core[T]) drain(ctx context.Context) error {
+	if c.cfg.Shutdown.Strategy == ShutdownStrategyGraceful {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.Shutdown.Timeout, errShutdownTimeout)
+		defer cancel()
+	}
+	c.stopping.Store(true)
+	for c.heldBatches.Load() > 0 {
+		select {
+		case <-c.drained:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,168 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/cbreaker"
+)
+
+// work delivers batches until ctx is cancelled.
+func (c *core[T]) work(ctx context.Context) {
+	for {
+		b, err := c.ring.Pop(ctx)
+		if err != nil {
+			return
+		}
+		c.handle(ctx, b)
+	}
+}
+
+// handle takes one popped batch: drops it if expired, waits if it is not due
+// or the breaker refuses, else delivers it and acts on the result.
+func (c *core[T]) handle(ctx context.Context, b batch[T]) {
+	if c.cfg.MaxAge > 0 && time.Since(b.arrived) > c.cfg.MaxAge {
+		c.drop(b, reasonExpired)
+		return
+	}
+	if !b.notBefore.IsZero() {
+		if until := b.notBefore; time.Now().Before(until) {
+			c.requeue(b)
+			waitUntil(ctx, until, nil)
+			return
+		}
+	}
+	var tok cbreaker.Token
+	if c.breaker != nil {
+		woken := c.wake.wait()
+		t, err := c.breaker.Allow()
+		if err != nil {
+			c.requeue(b)
+			if errors.Is(err, cbreaker.ErrOpen) {
+				// Zero when the breaker left open since Allow: look again now.
+				waitUntil(ctx, c.breaker.OpenUntil(), nil)
+			} else {
+				// Half-open with every probe busy: wait for a delivery to end.
+				waitUntil(ctx, time.Time{}, woken)
+			}
+			return
+		}
+		tok = t
+	}
+	err := c.deliver(ctx, b)
+	if err != nil && ctx.Err() != nil {
+		// Shutdown cancelled this delivery.
+		tok.Done(errAborted)
+		c.wake.broadcast()
+		c.drop(b, reasonShutdown)
+		return
+	}
+	tok.Done(err)
+	c.wake.broadcast()
+	switch {
+	case err == nil:
+		c.release(b)
+		c.tel.tb.ProcessorResilientsinkSentItems.Add(context.Background(), int64(b.items))
+	case consumererror.IsPermanent(err):
+		c.logger.Debug("Downstream rejected batch permanently", zap.Int("items", b.items), zap.Error(err))
+		c.drop(b, reasonPermanentError)
+	default:
+		c.retryLater(ctx, b, err)
+	}
+}
+
+// retryLater handles a failed delivery: requeue at the head with backoff, or
+// drop once retries are off or max_elapsed_time has passed.
+func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
+	c.tel.tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
+	rc := c.cfg.Retry
+	now := time.Now()
+	if !rc.Enabled {
+		c.logger.Debug("Delivery failed, retry disabled: batch dropped", zap.Int("items", b.items), zap.Error(err))
+		c.drop(b, reasonRetriesExhausted)
+		return
+	}
+	if b.firstFail.IsZero() {
+		b.firstFail = now
+		b.backoff = rc.InitialInterval
+	} else {
+		b.backoff = min(2*b.backoff, rc.MaxInterval)
+	}
+	if rc.MaxElapsedTime > 0 && now.Sub(b.firstFail) >= rc.MaxElapsedTime {
+		c.logger.Debug("Delivery failed past max_elapsed_time: batch dropped", zap.Int("items", b.items), zap.Error(err))
+		c.drop(b, reasonRetriesExhausted)
+		return
+	}
+	c.logger.Debug("Delivery failed, will retry", zap.Int("items", b.items), zap.Duration("backoff", b.backoff), zap.Error(err))
+	b.notBefore = now.Add(b.backoff)
+	until := b.notBefore
+	c.requeue(b)
+	waitUntil(ctx, until, nil)
+}
+
+// requeue puts a held batch back at the head of the queue.
+func (c *core[T]) requeue(b batch[T]) {
+	if err := c.ring.PushFront(b); err != nil {
+		// Unreachable: a held batch always has a ring slot.
+		c.drop(b, reasonShutdown)
+	}
+}
+
+// deliver calls the downstream with the delivery timeout, recovering panics.
+func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
+	if c.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	start := time.Now()
+	err := c.call(ctx, b.data)
+	if h := c.tel.tb.ProcessorResilientsinkSendDuration; h.Enabled(ctx) {
+		outcome := c.tel.success
+		if err != nil {
+			outcome = c.tel.failure
+		}
+		h.Record(context.Background(), float64(time.Since(start))/float64(time.Millisecond), outcome)
+	}
+	return err
+}
+
+func (c *core[T]) call(ctx context.Context, data T) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.logger.Error("Downstream consumer panicked", zap.Any("panic", r), zap.Stack("stack"))
+			err = fmt.Errorf("resilientsink: downstream panic: %v", r)
+		}
+	}()
+	return c.sig.consume(ctx, data)
+}
+
+// waitUntil blocks until t (if not zero), woken is closed (if not nil), or
+// ctx is done.
+func waitUntil(ctx context.Context, t time.Time, woken <-chan struct{}) {
+	var timeout <-chan time.Time
+	if !t.IsZero() {
+		d := time.Until(t)
+		if d <= 0 {
+			return
+		}
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		timeout = timer.C
+	} else if woken == nil {
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-timeout:
+	case <-woken:
+	}
+}
