@@ -92,7 +92,7 @@ func TestNonBlocking(t *testing.T) {
 			assert.Equal(t, tt.wantInUse, b.InUse())
 		})
 	}
-	assert.Equal(t, int64(0), new(Budget).Limit())
+	assert.Zero(t, new(Budget).Limit())
 	assert.Equal(t, int64(5), New(5).Limit())
 }
 
