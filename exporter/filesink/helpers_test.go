@@ -121,8 +121,8 @@ type faultFile struct {
 	*os.File
 	mu sync.Mutex
 	// failWrite, when set, is called for each write; a non-nil error makes the
-	// write put only the first half of p on disk and return that error.
-	failWrite func(p []byte) error
+	// write put only the first keep bytes of p on disk and return that error.
+	failWrite func(p []byte) (keep int, err error)
 	// failTruncate makes Truncate fail.
 	failTruncate error
 	syncs        atomic.Int64
@@ -138,8 +138,8 @@ func (f *faultFile) Write(p []byte) (int, error) {
 	fail := f.failWrite
 	f.mu.Unlock()
 	if fail != nil {
-		if err := fail(p); err != nil {
-			n, _ := f.File.Write(p[:len(p)/2])
+		if keep, err := fail(p); err != nil {
+			n, _ := f.File.Write(p[:keep])
 			return n, err
 		}
 	}
@@ -170,7 +170,7 @@ func (f *faultFile) Sync() error {
 	return f.File.Sync()
 }
 
-func (f *faultFile) setFailWrite(fn func(p []byte) error) {
+func (f *faultFile) setFailWrite(fn func(p []byte) (int, error)) {
 	f.mu.Lock()
 	f.failWrite = fn
 	f.mu.Unlock()
@@ -200,3 +200,13 @@ func faultFS(mk func() *faultFile, opened *[]*faultFile, mu *sync.Mutex) fileSys
 var errInjected = errors.New("injected fault")
 
 var _ io.ReaderAt = (*faultFile)(nil)
+
+// halfWrite fails every write with err after half of it reached the file.
+func halfWrite(err error) func([]byte) (int, error) {
+	return func(p []byte) (int, error) { return len(p) / 2, err }
+}
+
+// noWrite fails every write with err before any byte reached the file.
+func noWrite(err error) func([]byte) (int, error) {
+	return func([]byte) (int, error) { return 0, err }
+}

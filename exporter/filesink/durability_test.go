@@ -1,0 +1,195 @@
+package filesink
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+)
+
+func TestSyncedReturnsOnlyAfterFsync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	gate := make(chan struct{})
+	started := make(chan struct{}, 16)
+	var ff *faultFile
+	fs := faultFS(func() *faultFile {
+		ff = &faultFile{syncGate: gate, syncStarted: started}
+		return ff
+	}, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	done := make(chan error, 1)
+	go func() { done <- w.write(context.Background(), rec, nil) }()
+	<-started
+	select {
+	case err := <-done:
+		t.Fatalf("write returned before its fsync finished: %v", err)
+	default:
+	}
+	gate <- struct{}{}
+	require.NoError(t, <-done)
+	assert.Equal(t, int64(1), ff.syncs.Load())
+	close(gate) // let the final fsync at close pass
+}
+
+func TestGroupCommitSharesFsyncs(t *testing.T) {
+	for _, writers := range []int{4, 16, 64} {
+		t.Run("writers="+itoa(writers), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "logs.jsonl")
+			gate := make(chan struct{})
+			started := make(chan struct{}, 1024)
+			var ff *faultFile
+			fs := faultFS(func() *faultFile {
+				ff = &faultFile{syncGate: gate, syncStarted: started}
+				return ff
+			}, nil, nil)
+			w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+			rec := logsRecord(t, FormatJSON, 1)
+			errs := make(chan error, writers)
+			var wg sync.WaitGroup
+			for range writers {
+				wg.Go(func() { errs <- w.write(context.Background(), rec, nil) })
+			}
+			<-started // one slow fsync is running ...
+			require.Eventually(t, func() bool { return w.seq.Load() == uint64(writers) },
+				10*time.Second, time.Millisecond, "... while every writer has written")
+			close(gate)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+			syncs := ff.syncs.Load()
+			assert.LessOrEqual(t, syncs, int64(2), "%d writers blocked on one fsync need one more fsync, got %d", writers, syncs)
+			lines := readJSONLines(t, mustRead(t, path))
+			assert.Len(t, lines, writers)
+		})
+	}
+}
+
+func TestFsyncErrorReachesEveryWaiterAndIsRetryable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	var ff *faultFile
+	fs := faultFS(func() *faultFile { ff = &faultFile{syncErr: syscall.EIO}; return ff }, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { errs <- w.write(context.Background(), rec, nil) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.ErrorIs(t, err, syscall.EIO)
+		assert.False(t, consumererror.IsPermanent(err))
+		assert.Contains(t, err.Error(), "fsync \""+path+"\"")
+	}
+	ff.syncErr = nil
+	require.NoError(t, w.write(context.Background(), rec, nil), "a later fsync that works covers everything")
+}
+
+func TestSyncedWaitHonoursContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	gate := make(chan struct{})
+	started := make(chan struct{}, 4)
+	fs := faultFS(func() *faultFile { return &faultFile{syncGate: gate, syncStarted: started} }, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	first := make(chan error, 1)
+	go func() { first <- w.write(context.Background(), rec, nil) }()
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() { second <- w.write(ctx, rec, nil) }()
+	require.Eventually(t, func() bool { return w.seq.Load() == 2 }, 10*time.Second, time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-second, context.Canceled)
+	close(gate)
+	require.NoError(t, <-first)
+}
+
+func TestFlushedWritesWithoutFsync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	var ff *faultFile
+	fs := faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilityFlushed}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	require.NoError(t, w.write(context.Background(), rec, nil))
+	assert.Equal(t, rec, mustRead(t, path), "on disk (page cache) when write returns")
+	assert.Zero(t, ff.syncs.Load())
+	require.NoError(t, w.close(context.Background()))
+	assert.Equal(t, int64(1), ff.syncs.Load(), "close fsyncs")
+}
+
+func TestBufferedFlushesOnIntervalAndAtClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	var ff *faultFile
+	fs := faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilityBuffered, flushInterval: 5 * time.Millisecond}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	require.NoError(t, w.write(context.Background(), rec, nil))
+	require.Eventually(t, func() bool { return len(mustRead(t, path)) == len(rec) }, 10*time.Second, time.Millisecond)
+
+	path2 := filepath.Join(t.TempDir(), "logs.jsonl")
+	w2 := testWriter(t, writerSettings{path: path2, durability: DurabilityBuffered, flushInterval: time.Hour}, fs)
+	require.NoError(t, w2.write(context.Background(), rec, nil))
+	require.NoError(t, w2.write(context.Background(), rec, nil))
+	assert.Empty(t, mustRead(t, path2), "still in the process buffer")
+	require.NoError(t, w2.close(context.Background()))
+	assert.Equal(t, cat(rec, rec), mustRead(t, path2), "close flushes")
+	assert.Zero(t, ff.syncs.Load(), "buffered never fsyncs")
+}
+
+func TestBufferedFlushesWhenBufferFills(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	w := testWriter(t, writerSettings{path: path, durability: DurabilityBuffered, flushInterval: time.Hour}, fileSystem{})
+	rec := logsRecord(t, FormatJSON, 50)
+	n := bufferFlushBytes/len(rec) + 2
+	for range n {
+		require.NoError(t, w.write(context.Background(), rec, nil))
+	}
+	data := mustRead(t, path)
+	assert.NotEmpty(t, data)
+	assert.Zero(t, len(data)%len(rec), "a flush never splits a record")
+}
+
+func TestBufferedRefusesWhenPendingBytesPassLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	var ff *faultFile
+	fs := faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilityBuffered, flushInterval: time.Hour}, fs)
+	ff.setFailWrite(noWrite(syscall.ENOSPC))
+	rec := make([]byte, 1<<20)
+	rec[len(rec)-1] = '\n'
+	var err error
+	for i := 0; i < 2*maxPendingBytes/len(rec) && err == nil; i++ {
+		err = w.write(context.Background(), rec, nil)
+	}
+	require.ErrorIs(t, err, syscall.ENOSPC)
+	w.mu.Lock()
+	assert.LessOrEqual(t, len(w.buf), maxPendingBytes)
+	w.mu.Unlock()
+	ff.setFailWrite(nil)
+	require.NoError(t, w.close(context.Background()))
+	assert.Zero(t, len(mustRead(t, path))%len(rec))
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return data
+}
+
+func itoa(i int) string {
+	return strconv.Itoa(i)
+}
