@@ -77,6 +77,9 @@ func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
 	if !c.tryReserve(b.bytes) {
 		if err := c.reserveWait(ctx, b.bytes); err != nil {
 			c.sig.unref(b.data)
+			if c.stopIntake.Err() != nil {
+				return c.refuse(b.items, errShutDown)
+			}
 			return c.refuse(b.items, fmt.Errorf("%w: no room within block_timeout: %w", errQueueFull, err))
 		}
 	}

@@ -1,0 +1,115 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/resilientsink/resilientsink/processor/resilientsink/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	custom := createDefaultConfig().(*Config)
+	custom.QueueSize = 500
+	custom.MemoryLimitMiB = 128
+	custom.Overflow = OverflowPolicyBlock
+	custom.BlockTimeout = 2 * time.Second
+	custom.MaxAge = time.Minute
+	custom.NumWorkers = 4
+	custom.Timeout = 3 * time.Second
+	custom.Retry.InitialInterval = 50 * time.Millisecond
+	custom.Retry.MaxInterval = 5 * time.Second
+	custom.Retry.MaxElapsedTime = 0
+	custom.CircuitBreaker.FailureThreshold = 3
+	custom.CircuitBreaker.OpenTimeout = 2 * time.Second
+	custom.CircuitBreaker.MaxOpenTimeout = 30 * time.Second
+	custom.CircuitBreaker.HalfOpenProbes = 2
+	custom.CircuitBreaker.SuccessThreshold = 2
+	custom.Shutdown.Strategy = ShutdownStrategyFlush
+	custom.Shutdown.Timeout = 0
+
+	disabled := createDefaultConfig().(*Config)
+	disabled.MemoryLimitMiB = 0
+	disabled.Retry.Enabled = false
+	disabled.Retry.InitialInterval = 0
+	disabled.CircuitBreaker.Enabled = false
+	disabled.CircuitBreaker.FailureThreshold = 0
+
+	tests := []struct {
+		name       string
+		want       *Config
+		wantErr    string
+		wantUnmErr string
+	}{
+		{name: "", want: createDefaultConfig().(*Config)},
+		{name: "custom", want: custom},
+		{name: "disabled_parts", want: disabled},
+		{name: "queue_size_zero", wantErr: "queue_size must be greater than 0, got 0"},
+		{name: "memory_negative", wantErr: "memory_limit_mib must be 0 (off) or greater, got -1"},
+		{name: "overflow_typo", wantErr: `overflow must be one of drop_oldest, drop_newest, reject, block, got "dropoldest"`},
+		{name: "block_no_timeout", wantErr: "block_timeout must be greater than 0 when overflow is block, got 0s"},
+		{name: "block_timeout_negative", wantErr: "block_timeout must not be negative, got -1s"},
+		{name: "max_age_negative", wantErr: "max_age must not be negative, got -1s"},
+		{name: "workers_zero", wantErr: "num_workers must be greater than 0, got 0"},
+		{name: "timeout_negative", wantErr: "timeout must not be negative, got -5s"},
+		{name: "retry_initial_zero", wantErr: "retry: initial_interval must be greater than 0, got 0s"},
+		{name: "retry_max_below_initial", wantErr: "retry: max_interval must be greater than or equal to initial_interval (2s), got 1s"},
+		{name: "retry_elapsed_negative", wantErr: "retry: max_elapsed_time must not be negative, got -1s"},
+		{name: "breaker_threshold_zero", wantErr: "circuit_breaker: failure_threshold must be greater than 0, got 0"},
+		{name: "breaker_open_zero", wantErr: "circuit_breaker: open_timeout must be greater than 0, got 0s"},
+		{name: "breaker_max_below_open", wantErr: "circuit_breaker: max_open_timeout must be greater than or equal to open_timeout (10s), got 5s"},
+		{name: "breaker_probes_zero", wantErr: "circuit_breaker: half_open_probes must be greater than 0, got 0"},
+		{name: "breaker_success_zero", wantErr: "circuit_breaker: success_threshold must be greater than 0, got 0"},
+		{name: "strategy_typo", wantErr: `shutdown: strategy must be one of immediate, flush, graceful, got "gracefull"`},
+		{name: "graceful_no_timeout", wantErr: "shutdown: timeout must be greater than 0 when strategy is graceful, got 0s"},
+		{name: "shutdown_timeout_negative", wantErr: "shutdown: timeout must not be negative, got -1s"},
+		{name: "unknown_key", wantUnmErr: "has invalid keys: queue_sise"},
+	}
+	for _, tt := range tests {
+		t.Run("name="+tt.name, func(t *testing.T) {
+			id := component.NewIDWithName(metadata.Type, tt.name)
+			sub, err := cm.Sub(id.String())
+			require.NoError(t, err)
+			cfg := createDefaultConfig()
+			err = sub.Unmarshal(cfg)
+			if tt.wantUnmErr != "" {
+				require.ErrorContains(t, err, tt.wantUnmErr)
+				return
+			}
+			require.NoError(t, err)
+			if tt.wantErr != "" {
+				require.EqualError(t, confmap.Validate(cfg), tt.wantErr)
+				return
+			}
+			require.NoError(t, confmap.Validate(cfg))
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestConfigDefaultsMatchDesign(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, 10000, cfg.QueueSize)
+	assert.Equal(t, 64, cfg.MemoryLimitMiB)
+	assert.Equal(t, OverflowPolicyDropOldest, cfg.Overflow)
+	assert.Equal(t, 5*time.Second, cfg.BlockTimeout)
+	assert.Zero(t, cfg.MaxAge)
+	assert.Equal(t, 1, cfg.NumWorkers)
+	assert.Equal(t, 10*time.Second, cfg.Timeout)
+	assert.Equal(t, RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: 30 * time.Second, MaxElapsedTime: 5 * time.Minute}, cfg.Retry)
+	assert.Equal(t, BreakerConfig{Enabled: true, FailureThreshold: 5, OpenTimeout: 5 * time.Second, MaxOpenTimeout: time.Minute, HalfOpenProbes: 1, SuccessThreshold: 1}, cfg.CircuitBreaker)
+	assert.Equal(t, ShutdownConfig{Strategy: ShutdownStrategyGraceful, Timeout: 10 * time.Second}, cfg.Shutdown)
+}

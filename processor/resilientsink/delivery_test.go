@@ -1,0 +1,315 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap/zapcore"
+)
+
+// advance moves the bubble's fake clock by d and lets every goroutine settle.
+func advance(d time.Duration) {
+	time.Sleep(d) // fake clock inside a synctest bubble
+	synctest.Wait()
+}
+
+func breakerConfig() *Config {
+	cfg := testConfig()
+	cfg.Retry.InitialInterval = 100 * time.Millisecond
+	cfg.Retry.MaxInterval = 100 * time.Millisecond
+	cfg.Retry.MaxElapsedTime = 0
+	cfg.CircuitBreaker.FailureThreshold = 3
+	cfg.CircuitBreaker.OpenTimeout = time.Second
+	cfg.CircuitBreaker.MaxOpenTimeout = 4 * time.Second
+	return cfg
+}
+
+func (h *harness) transitions(state string) int64 {
+	return h.metric("breaker_transitions", attribute.String("state", state))
+}
+
+func TestBreakerOpensProbesAndCloses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, breakerConfig())
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(2))
+		synctest.Wait()
+		advance(200 * time.Millisecond) // attempts at 0, 100ms, 200ms
+		require.Equal(t, int64(3), h.down.calls.Load())
+		assert.Equal(t, int64(1), h.transitions("open"))
+		assert.Equal(t, int64(2), h.metric("breaker_state"))
+		assert.Equal(t, int64(3), h.metric("send_failures"))
+		assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, h.host.statuses())
+
+		// Open: no delivery, the queue keeps absorbing data.
+		require.NoError(t, h.send(1))
+		advance(999 * time.Millisecond)
+		assert.Equal(t, int64(3), h.down.calls.Load(), "no delivery while open")
+		assert.Equal(t, int64(2), h.metric("queue_batches"))
+
+		// Half-open probe fails: re-open with the wait doubled (2s).
+		advance(time.Millisecond)
+		assert.Equal(t, int64(4), h.down.calls.Load(), "one probe after open_timeout")
+		assert.Equal(t, int64(1), h.transitions("half_open"))
+		assert.Equal(t, int64(2), h.transitions("open"))
+		advance(1999 * time.Millisecond)
+		assert.Equal(t, int64(4), h.down.calls.Load(), "second open wait is doubled")
+
+		// Downstream recovers: the next probe closes the breaker.
+		h.down.set(modeSucceed)
+		advance(time.Millisecond)
+		assert.Equal(t, int64(1), h.transitions("closed"))
+		assert.Equal(t, int64(0), h.metric("breaker_state"))
+		assert.Equal(t, []int64{0, 1}, h.down.accepted())
+		assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, h.host.statuses())
+		assert.Equal(t, 2, h.logs.FilterMessageSnippet("Circuit breaker opened").Len(), "each transition logged once")
+		assert.Equal(t, 1, h.logs.FilterMessageSnippet("Circuit breaker closed").Len())
+		h.requireBalanced()
+	})
+}
+
+func TestBreakerOpenWaitCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := breakerConfig()
+		cfg.CircuitBreaker.FailureThreshold = 1
+		cfg.CircuitBreaker.MaxOpenTimeout = 2 * time.Second
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		start := time.Now()
+		var probes []time.Duration
+		for range 4 {
+			calls := h.down.calls.Load()
+			for h.down.calls.Load() == calls {
+				advance(10 * time.Millisecond)
+			}
+			probes = append(probes, time.Since(start).Round(10*time.Millisecond))
+		}
+		// open waits 1s, 2s, then capped at 2s.
+		assert.Equal(t, []time.Duration{time.Second, 3 * time.Second, 5 * time.Second, 7 * time.Second}, probes)
+	})
+}
+
+func TestPermanentErrorDropsWithoutTrippingBreaker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := breakerConfig()
+		cfg.CircuitBreaker.FailureThreshold = 1
+		h := newHarness(t, cfg)
+		h.down.set(modePermanent)
+		h.start()
+		for range 5 {
+			require.NoError(t, h.send(2))
+		}
+		synctest.Wait()
+		assert.Equal(t, int64(5), h.down.calls.Load(), "each batch tried once")
+		assert.Equal(t, int64(10), h.dropped("permanent_error"))
+		assert.Zero(t, h.metric("send_failures"))
+		assert.Zero(t, h.transitions("open"))
+		assert.Empty(t, h.host.statuses())
+		h.requireBalanced()
+	})
+}
+
+func TestRetriesExhaustedAfterMaxElapsedTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.CircuitBreaker.Enabled = false
+		cfg.Retry.InitialInterval = time.Second
+		cfg.Retry.MaxInterval = time.Second
+		cfg.Retry.MaxElapsedTime = 5 * time.Second
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(3))
+		synctest.Wait()
+		advance(4900 * time.Millisecond)
+		assert.Zero(t, h.dropped("retries_exhausted"))
+		advance(100 * time.Millisecond)
+		assert.Equal(t, int64(3), h.dropped("retries_exhausted"))
+		assert.Equal(t, int64(6), h.down.calls.Load(), "attempts at 0s..5s")
+		assert.Equal(t, int64(6), h.metric("send_failures"))
+		h.requireBalanced()
+	})
+}
+
+func TestBackoffDoublesUpToMaxInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.CircuitBreaker.Enabled = false
+		cfg.Retry.InitialInterval = 100 * time.Millisecond
+		cfg.Retry.MaxInterval = 400 * time.Millisecond
+		cfg.Retry.MaxElapsedTime = 0
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		start := time.Now()
+		var at []time.Duration
+		for range 5 {
+			calls := h.down.calls.Load()
+			for h.down.calls.Load() == calls {
+				advance(10 * time.Millisecond)
+			}
+			at = append(at, time.Since(start))
+		}
+		ms := time.Millisecond
+		assert.Equal(t, []time.Duration{100 * ms, 300 * ms, 700 * ms, 1100 * ms, 1500 * ms}, at)
+	})
+}
+
+func TestRetryDisabledDropsFailedBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Retry.Enabled = false
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(4))
+		synctest.Wait()
+		assert.Equal(t, int64(1), h.down.calls.Load())
+		assert.Equal(t, int64(4), h.dropped("retries_exhausted"))
+		assert.Equal(t, int64(1), h.metric("send_failures"))
+		h.requireBalanced()
+	})
+}
+
+func TestMaxAgeExpires(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.MaxAge = 2 * time.Second
+		cfg.CircuitBreaker.Enabled = false
+		cfg.Retry.InitialInterval = 500 * time.Millisecond
+		cfg.Retry.MaxInterval = 500 * time.Millisecond
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		require.NoError(t, h.send(2))
+		synctest.Wait()
+		advance(2 * time.Second)
+		assert.Zero(t, h.dropped("expired"), "exactly max_age old is not expired")
+		advance(500 * time.Millisecond)
+		assert.Equal(t, int64(2), h.dropped("expired"))
+		assert.Equal(t, int64(5), h.down.calls.Load(), "attempts at 0, 0.5s .. 2s")
+		h.requireBalanced()
+	})
+}
+
+func TestPanicRecoveredAsFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Retry.InitialInterval = time.Second
+		h := newHarness(t, cfg)
+		h.down.set(modePanic)
+		h.start()
+		require.NoError(t, h.send(2))
+		synctest.Wait()
+		assert.Equal(t, int64(1), h.metric("send_failures"))
+		panics := h.logs.FilterMessage("Downstream consumer panicked")
+		require.Equal(t, 1, panics.Len())
+		entry := panics.All()[0]
+		assert.Equal(t, zapcore.ErrorLevel, entry.Level)
+		assert.Contains(t, entry.ContextMap()["stack"], "resilientsink.(*core[...]).call")
+		h.down.set(modeSucceed)
+		advance(time.Second)
+		assert.Equal(t, []int64{0}, h.down.accepted(), "retried after the panic")
+		h.requireBalanced()
+	})
+}
+
+func TestDeliveryTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Timeout = 3 * time.Second
+		cfg.Retry.Enabled = false
+		h := newHarness(t, cfg)
+		h.down.set(modeHang)
+		h.start()
+		start := time.Now()
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		assert.Zero(t, h.metric("dropped_items"))
+		advance(3 * time.Second)
+		assert.Equal(t, int64(1), h.dropped("retries_exhausted"))
+		assert.Equal(t, 3*time.Second, time.Since(start))
+		m, err := h.tel.GetMetric(metricPrefix + "send_duration")
+		require.NoError(t, err)
+		assert.Contains(t, m.Name, "send_duration")
+		h.requireBalanced()
+	})
+}
+
+func TestOrderKeptAcrossRetriesWithOneWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := breakerConfig()
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		for range 10 {
+			require.NoError(t, h.send(1))
+			advance(70 * time.Millisecond)
+		}
+		assert.Equal(t, int64(1), h.transitions("open"))
+		h.down.set(modeSucceed)
+		advance(5 * time.Second)
+		want := []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+		assert.Equal(t, want, h.down.accepted())
+		h.requireBalanced()
+	})
+}
+
+func TestHalfOpenProbesLimitConcurrentDeliveries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := breakerConfig()
+		cfg.NumWorkers = 4
+		cfg.CircuitBreaker.FailureThreshold = 1
+		cfg.CircuitBreaker.HalfOpenProbes = 1
+		cfg.CircuitBreaker.SuccessThreshold = 2
+		h := newHarness(t, cfg)
+		h.down.set(modeFail)
+		h.start()
+		for range 6 {
+			require.NoError(t, h.send(1))
+		}
+		synctest.Wait()
+		require.Equal(t, int64(1), h.transitions("open"))
+		h.down.set(modeHold)
+		calls := h.down.calls.Load()
+		advance(time.Second)
+		assert.Equal(t, int64(1), h.down.inFlight.Load(), "one probe at a time while half-open")
+		assert.Equal(t, calls+1, h.down.calls.Load())
+		h.down.release <- struct{}{}
+		synctest.Wait()
+		assert.Equal(t, int64(1), h.down.inFlight.Load(), "second probe after the first succeeded")
+		h.down.release <- struct{}{}
+		synctest.Wait()
+		assert.Equal(t, int64(1), h.transitions("closed"))
+		for range 4 {
+			h.down.release <- struct{}{}
+		}
+		synctest.Wait()
+		assert.Equal(t, int64(6), h.down.items.Load())
+		h.requireBalanced()
+	})
+}
+
+func TestStartTwiceAndAfterShutdown(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.start()
+	h.start()
+	require.NoError(t, h.p.Shutdown(context.Background()))
+	require.NoError(t, h.p.Start(context.Background(), h.host))
+	require.NoError(t, h.p.Shutdown(context.Background()))
+}

@@ -1,0 +1,247 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+)
+
+// fillThenDrain sends 5 batches of 2 records (seq 0..4) into a queue of 3
+// batches before Start, then starts with a healthy downstream and shuts down
+// gracefully, so every queued batch is delivered.
+func fillThenDrain(t *testing.T, overflow OverflowPolicy) (*harness, []error) {
+	cfg := testConfig()
+	cfg.QueueSize = 3
+	cfg.Overflow = overflow
+	cfg.BlockTimeout = time.Millisecond
+	h := newHarness(t, cfg)
+	var errs []error
+	for range 5 {
+		errs = append(errs, h.send(2))
+	}
+	assert.Equal(t, int64(3), h.metric("queue_batches"))
+	assert.Equal(t, int64(6), h.metric("queue_items"))
+	h.start()
+	require.NoError(t, h.p.Shutdown(context.Background()))
+	return h, errs
+}
+
+func TestOverflowDropOldestEvictsOldestByArrival(t *testing.T) {
+	h, errs := fillThenDrain(t, OverflowPolicyDropOldest)
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []int64{2, 3, 4}, h.down.accepted())
+	assert.Equal(t, int64(4), h.dropped("overflow"))
+	a := h.requireBalanced()
+	assert.Equal(t, accounts{incoming: 10, sent: 6, dropped: 4}, a)
+}
+
+func TestOverflowDropNewestDropsNewBatch(t *testing.T) {
+	h, errs := fillThenDrain(t, OverflowPolicyDropNewest)
+	for _, err := range errs {
+		require.NoError(t, err, "drop_newest reports success to the caller")
+	}
+	assert.Equal(t, []int64{0, 1, 2}, h.down.accepted())
+	assert.Equal(t, int64(4), h.dropped("overflow"))
+	h.requireBalanced()
+}
+
+func TestOverflowRejectRefusesWithRetryableError(t *testing.T) {
+	h, errs := fillThenDrain(t, OverflowPolicyReject)
+	for i, err := range errs {
+		if i < 3 {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorIs(t, err, errQueueFull)
+		assert.False(t, consumererror.IsPermanent(err), "queue full must be retryable")
+	}
+	assert.Equal(t, []int64{0, 1, 2}, h.down.accepted())
+	assert.Zero(t, h.metric("dropped_items"))
+	assert.Equal(t, int64(4), h.metric("refused_items"))
+	h.requireBalanced()
+}
+
+func TestOverflowBlockRefusesAfterBlockTimeout(t *testing.T) {
+	h, errs := fillThenDrain(t, OverflowPolicyBlock)
+	for i, err := range errs {
+		if i < 3 {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorIs(t, err, errQueueFull)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.False(t, consumererror.IsPermanent(err))
+	}
+	assert.Equal(t, int64(4), h.metric("refused_items"))
+	h.requireBalanced()
+}
+
+func TestOverflowBlockWaitsForRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.QueueSize = 1
+		cfg.Overflow = OverflowPolicyBlock
+		cfg.BlockTimeout = 10 * time.Second
+		h := newHarness(t, cfg)
+		h.down.set(modeHold)
+		h.start()
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		require.Equal(t, int64(1), h.down.inFlight.Load())
+
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- h.send(1) }()
+		time.Sleep(3 * time.Second) // fake clock: the caller is still blocked
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("ConsumeLogs returned early: %v", err)
+		default:
+		}
+		h.down.release <- struct{}{}
+		require.NoError(t, <-done)
+		assert.Equal(t, 3*time.Second, time.Since(start))
+		h.down.release <- struct{}{}
+		require.NoError(t, h.p.Shutdown(context.Background()))
+		assert.Equal(t, []int64{0, 1}, h.down.accepted())
+		h.requireBalanced()
+	})
+}
+
+func TestOverflowBlockHonoursCallerContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.QueueSize = 1
+		cfg.Overflow = OverflowPolicyBlock
+		cfg.BlockTimeout = time.Minute
+		h := newHarness(t, cfg)
+		require.NoError(t, h.send(1))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		err := h.p.ConsumeLogs(ctx, h.batch(1))
+		require.ErrorIs(t, err, errQueueFull)
+		assert.Equal(t, time.Second, time.Since(start))
+		assert.Equal(t, int64(1), h.metric("refused_items"))
+	})
+}
+
+func TestOverflowBlockedCallerReleasedByShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.QueueSize = 1
+		cfg.Overflow = OverflowPolicyBlock
+		cfg.BlockTimeout = time.Minute
+		cfg.Shutdown.Strategy = ShutdownStrategyImmediate
+		h := newHarness(t, cfg)
+		require.NoError(t, h.send(1))
+		done := make(chan error, 1)
+		go func() { done <- h.send(1) }()
+		synctest.Wait()
+		require.Error(t, h.p.Shutdown(context.Background()))
+		err := <-done
+		require.ErrorIs(t, err, errShutDown)
+		assert.Equal(t, int64(1), h.metric("refused_items"))
+		assert.Equal(t, int64(1), h.dropped("shutdown"))
+		h.requireBalanced()
+	})
+}
+
+func TestOverflowDropOldestCannotEvictInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.QueueSize = 1
+		h := newHarness(t, cfg)
+		h.down.set(modeHold)
+		h.start()
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		require.Equal(t, int64(1), h.down.inFlight.Load())
+		require.NoError(t, h.send(5), "drop_oldest reports success")
+		assert.Equal(t, int64(5), h.dropped("overflow"), "the new batch is dropped, the in-flight one kept")
+		h.down.release <- struct{}{}
+		require.NoError(t, h.p.Shutdown(context.Background()))
+		assert.Equal(t, []int64{0}, h.down.accepted())
+		h.requireBalanced()
+	})
+}
+
+func TestTooLarge(t *testing.T) {
+	for _, policy := range []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock} {
+		t.Run("overflow="+string(policy), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.MemoryLimitMiB = 1
+			cfg.Overflow = policy
+			h := newHarness(t, cfg)
+			require.NoError(t, h.send(1))
+			err := h.send(20000) // about 4 MiB of estimated heap
+			if policy == OverflowPolicyReject || policy == OverflowPolicyBlock {
+				require.ErrorIs(t, err, errTooLarge)
+				assert.True(t, consumererror.IsPermanent(err), "a batch over the whole budget can never fit")
+				assert.Equal(t, int64(20000), h.metric("refused_items"))
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, int64(20000), h.dropped("too_large"))
+			}
+			assert.Equal(t, int64(1), h.metric("queue_items"), "the queued batch is not evicted for a batch that can never fit")
+			h.requireBalanced()
+		})
+	}
+}
+
+func TestByteBudgetNeverExceeded(t *testing.T) {
+	for _, policy := range []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject} {
+		t.Run("overflow="+string(policy), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.QueueSize = 100000
+			cfg.MemoryLimitMiB = 1
+			cfg.Overflow = policy
+			h := newHarness(t, cfg)
+			h.down.set(modeFail)
+			h.start()
+			limit := int64(1 << 20)
+			assert.Equal(t, limit, h.metric("memory_limit_bytes"))
+			var peak int64
+			for i := range 300 {
+				err := h.send(1 + i%50)
+				if err != nil {
+					require.ErrorIs(t, err, errQueueFull)
+				}
+				b := h.metric("queue_bytes")
+				require.LessOrEqual(t, b, limit)
+				peak = max(peak, b)
+			}
+			assert.Greater(t, peak, limit*8/10, "the budget fills up")
+			h.down.set(modeSucceed)
+			h.requireEventuallyDrained()
+		})
+	}
+}
+
+func (h *harness) requireEventuallyDrained() {
+	h.t.Helper()
+	require.Eventually(h.t, func() bool { return h.metric("queue_batches") == 0 }, 10*time.Second, time.Millisecond)
+	h.requireBalanced()
+}
+
+func TestConsumeAfterShutdownErrors(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.start()
+	require.NoError(t, h.p.Shutdown(context.Background()))
+	err := h.send(3)
+	require.ErrorIs(t, err, errShutDown)
+	assert.Equal(t, int64(3), h.metric("refused_items"))
+	assert.False(t, errors.Is(err, errQueueFull))
+}
