@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -172,8 +173,11 @@ func TestTransitions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(tt.settings)
-			for _, s := range tt.steps {
+			for i, s := range tt.steps {
 				s(t, h)
+				if t.Failed() {
+					t.Fatalf("failed at step %d (time +%v)", i, h.clock.Now().Sub(t0))
+				}
 			}
 		})
 	}
@@ -201,13 +205,13 @@ func TestAllowDoneAtTakeTheTime(t *testing.T) {
 		panic("the clock must not be read")
 	}})
 	tok, err := b.allowAt(t0)
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	b.doneAt(t0, tok, errFail)
 	assert.Equal(t, t0.Add(DefaultOpenTimeout), b.OpenUntil())
 	_, err = b.allowAt(t0.Add(DefaultOpenTimeout - 1))
 	assert.ErrorIs(t, err, ErrOpen)
 	tok, err = b.allowAt(t0.Add(DefaultOpenTimeout))
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	b.doneAt(t0.Add(DefaultOpenTimeout), tok, nil)
 	assert.Equal(t, StateClosed, b.State())
 }
@@ -217,7 +221,7 @@ func TestClosedPathDoesNotReadTheClock(t *testing.T) {
 	b := New(Settings{FailureThreshold: 2, Now: func() time.Time { reads++; return t0 }})
 	for range 10 {
 		tok, err := b.Allow()
-		assert.NoError(t, err)
+		require.NoError(t, err)
 		tok.Done(nil)
 	}
 	assert.Equal(t, 0, reads)

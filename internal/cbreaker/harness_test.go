@@ -63,6 +63,7 @@ type step func(t *testing.T, h *harness)
 // from 0 in the order they were allowed).
 func allowOK() step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		tok, err := h.b.Allow()
 		require.NoError(t, err)
 		h.tokens = append(h.tokens, tok)
@@ -72,6 +73,7 @@ func allowOK() step {
 // allowN runs allowOK n times.
 func allowN(n int) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		for range n {
 			allowOK()(t, h)
 		}
@@ -81,6 +83,7 @@ func allowN(n int) step {
 // allowErr expects Allow to fail with want.
 func allowErr(want error) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		tok, err := h.b.Allow()
 		require.ErrorIs(t, err, want)
 		assert.Equal(t, Token{}, tok)
@@ -90,6 +93,7 @@ func allowErr(want error) step {
 // done reports err for token i.
 func done(i int, err error) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		require.Less(t, i, len(h.tokens), "token %d was never allowed", i)
 		h.tokens[i].Done(err)
 	}
@@ -98,6 +102,7 @@ func done(i int, err error) step {
 // call allows one call and reports err for it at once.
 func call(err error) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		allowOK()(t, h)
 		h.tokens[len(h.tokens)-1].Done(err)
 	}
@@ -106,6 +111,7 @@ func call(err error) step {
 // calls runs call(err) n times.
 func calls(n int, err error) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		for range n {
 			call(err)(t, h)
 		}
@@ -118,6 +124,7 @@ func advance(d time.Duration) step {
 
 func wantState(s State) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		assert.Equal(t, s, h.b.State(), "state at %v", h.clock.Now().Sub(t0))
 	}
 }
@@ -125,6 +132,7 @@ func wantState(s State) step {
 // wantOpenUntil expects OpenUntil to be t0+d, or the zero time if d < 0.
 func wantOpenUntil(d time.Duration) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		if d < 0 {
 			assert.True(t, h.b.OpenUntil().IsZero(), "OpenUntil = %v", h.b.OpenUntil())
 			return
@@ -135,6 +143,7 @@ func wantOpenUntil(d time.Duration) step {
 
 func wantCounts(c Counts) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		assert.Equal(t, c, h.b.Counts())
 	}
 }
@@ -143,6 +152,7 @@ func wantCounts(c Counts) step {
 // pairs of states.
 func wantTransitions(states ...State) step {
 	return func(t *testing.T, h *harness) {
+		t.Helper()
 		var want []transition
 		for i := 0; i+1 < len(states); i += 2 {
 			want = append(want, transition{from: states[i], to: states[i+1]})
