@@ -202,3 +202,27 @@ func TestUncontendedDoesNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// TestCancelRacesGrant cancels a waiter while Release grants it. Whichever
+// wins, no bytes leak: a grant that loses to the cancellation is handed back
+// and passed to the next waiter.
+func TestCancelRacesGrant(t *testing.T) {
+	for i := range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			b := New(10)
+			require.True(t, b.TryAcquire(10))
+			first, second := startAcquire(t, b, 6), startAcquire(t, b, 4)
+			first.cancel()
+			b.Release(6)
+			synctest.Wait()
+			if err := <-first.result; err == nil {
+				assert.Equal(t, int64(10), b.InUse(), "iteration %d", i)
+				assert.True(t, second.blocked(), "iteration %d", i)
+			} else {
+				require.ErrorIs(t, err, context.Canceled)
+				assert.Equal(t, int64(8), b.InUse(), "iteration %d", i)
+				assert.False(t, second.blocked(), "iteration %d", i)
+			}
+		})
+	}
+}
