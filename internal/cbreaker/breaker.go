@@ -6,8 +6,7 @@ import (
 )
 
 // Breaker is a circuit breaker. It is safe for concurrent use. The zero
-// Breaker is not configured (it behaves as New(Settings{}) without the
-// DefaultOpenTimeout); use New.
+// Breaker is not usable (it would stay half-open for good); use New.
 type Breaker struct {
 	failureThreshold uint32
 	halfOpenProbes   uint32

@@ -232,3 +232,29 @@ func TestClosedPathDoesNotReadTheClock(t *testing.T) {
 	tok.Done(errFail)
 	assert.Equal(t, 1, reads, "opening needs the time")
 }
+
+func TestDoneTwiceDoesNotUnderflow(t *testing.T) {
+	b := New(Settings{FailureThreshold: 5})
+	tok, err := b.Allow()
+	require.NoError(t, err)
+	tok.Done(nil)
+	tok.Done(nil) // a caller bug: counted again, but InFlight stays at 0
+	assert.Equal(t, Counts{Requests: 1, TotalSuccesses: 2, ConsecutiveSuccesses: 2}, b.Counts())
+}
+
+func TestHalfOpenStaleProbeDoesNotFreeASlot(t *testing.T) {
+	// A probe allowed in an earlier half-open period is still running after
+	// the breaker re-opened and went half-open again: it holds no slot of
+	// the new period, and its result is ignored.
+	h := newHarness(Settings{OpenTimeout: time.Second, HalfOpenProbes: 2})
+	steps := []step{
+		call(errFail), advance(time.Second), allowN(2), // tokens 1, 2
+		done(1, errFail), wantState(open), // token 2 is still running
+		advance(2 * time.Second), allowN(2), allowErr(ErrTooManyProbes), // tokens 3, 4
+		done(2, nil), allowErr(ErrTooManyProbes), wantState(halfOpen),
+		wantCounts(Counts{Requests: 2, InFlight: 2}),
+	}
+	for _, s := range steps {
+		s(t, h)
+	}
+}

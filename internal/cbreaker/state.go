@@ -45,7 +45,7 @@ var (
 // Counts is a snapshot of the counters of the current generation. Every
 // state change starts a new generation with all counters at zero, so
 // Requests == TotalSuccesses + TotalFailures + TotalExcluded + InFlight holds
-// in every snapshot.
+// in every snapshot, as long as no Token's Done is called twice.
 type Counts struct {
 	// Requests is the number of calls allowed in this generation.
 	Requests uint32
