@@ -167,16 +167,19 @@ func TestBufferedRefusesWhenPendingBytesPassLimit(t *testing.T) {
 	var ff *faultFile
 	fs := faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
 	w := testWriter(t, writerSettings{path: path, durability: DurabilityBuffered, flushInterval: time.Hour}, fs)
+	w.mu.Lock()
+	w.maxPending = 1 << 20
+	w.mu.Unlock()
 	ff.setFailWrite(noWrite(syscall.ENOSPC))
-	rec := make([]byte, 1<<20)
+	rec := make([]byte, 64<<10)
 	rec[len(rec)-1] = '\n'
 	var err error
-	for i := 0; i < 2*maxPendingBytes/len(rec) && err == nil; i++ {
+	for i := 0; i < 2*w.maxPending/len(rec) && err == nil; i++ {
 		err = w.write(context.Background(), rec, nil)
 	}
 	require.ErrorIs(t, err, syscall.ENOSPC)
 	w.mu.Lock()
-	assert.LessOrEqual(t, len(w.buf), maxPendingBytes)
+	assert.LessOrEqual(t, len(w.buf), w.maxPending)
 	w.mu.Unlock()
 	ff.setFailWrite(nil)
 	require.NoError(t, w.close(context.Background()))

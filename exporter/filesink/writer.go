@@ -58,6 +58,8 @@ type writer struct {
 	buf      []byte     // durability buffered: whole records not yet written
 	dirty    bool       // a rollback failed: cut f back to size before the next write
 	closed   bool
+	// maxPending is maxPendingBytes; tests lower it.
+	maxPending int
 
 	// fileMu guards f: readers (an fsync round) hold it shared, swapping or
 	// closing f holds it exclusively, and also mu. Lock order: mu, then fileMu.
@@ -75,7 +77,7 @@ type writer struct {
 // openWriter creates missing folders, opens (never truncates) and locks the
 // file, cuts a torn tail back, and starts the background goroutines.
 func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
-	w := &writer{set: set, fs: fs, logger: logger, obs: obs}
+	w := &writer{set: set, fs: fs, logger: logger, obs: obs, maxPending: maxPendingBytes}
 	if err := os.MkdirAll(filepath.Dir(set.path), dirMode(set.mode)); err != nil {
 		return nil, fmt.Errorf("create folder of %q: %w", set.path, err)
 	}
@@ -154,7 +156,7 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 		return errWriterClosed
 	}
 	if err := w.prepareLocked(len(rec), obs); err != nil {
-		if w.set.durability != DurabilityBuffered || len(w.buf)+len(rec) > maxPendingBytes {
+		if w.set.durability != DurabilityBuffered || len(w.buf)+len(rec) > w.maxPending {
 			w.mu.Unlock()
 			return err
 		}
