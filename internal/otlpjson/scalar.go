@@ -2,6 +2,7 @@ package otlpjson
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"math"
 	"strconv"
 
@@ -65,11 +66,13 @@ func appendSpanID(dst []byte, id pcommon.SpanID) []byte {
 }
 
 func appendHex(dst []byte, b []byte) []byte {
-	dst = append(dst, '"')
-	for _, c := range b {
-		dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return append(dst, '"')
+	n := len(dst)
+	dst = append(dst, make([]byte, 2*len(b)+2)...)
+	out := dst[n:]
+	out[0] = '"'
+	hex.Encode(out[1:], b)
+	out[len(out)-1] = '"'
+	return dst
 }
 
 // appendBytes appends b as a quoted, padded standard base64 string without
