@@ -65,23 +65,8 @@ type Token struct {
 // failure. Call it exactly once per Token returned with a nil error; a
 // result for a call allowed before the last state change is ignored.
 func (t Token) Done(err error) {
-	b := t.b
-	if b == nil {
-		return
-	}
-	o := outcomeSuccess
-	if err != nil {
-		o = outcomeFailure
-		if b.isExcluded != nil && b.isExcluded(err) {
-			o = outcomeExcluded
-		}
-	}
-	b.mu.Lock()
-	b.doneLocked(t, o, time.Time{}, b.now)
-	notify := b.shouldNotifyLocked()
-	b.mu.Unlock()
-	if notify {
-		b.notify()
+	if t.b != nil {
+		t.b.done(t, err, time.Time{}, t.b.now)
 	}
 }
 
@@ -91,14 +76,7 @@ func (t Token) Done(err error) {
 // exactly once. The first Allow at or after OpenUntil moves an open breaker
 // to half-open.
 func (b *Breaker) Allow() (Token, error) {
-	b.mu.Lock()
-	t, err := b.allowLocked(time.Time{}, b.now)
-	notify := b.shouldNotifyLocked()
-	b.mu.Unlock()
-	if notify {
-		b.notify()
-	}
-	return t, err
+	return b.allow(time.Time{}, b.now)
 }
 
 // State returns the stored state. It reads no clock and makes no transition:
@@ -128,8 +106,19 @@ func (b *Breaker) Counts() Counts {
 
 // allowAt is Allow at the time now. Tests use it with a fixed clock.
 func (b *Breaker) allowAt(now time.Time) (Token, error) {
+	return b.allow(now, nil)
+}
+
+// doneAt is t.Done(err) at the time now. Tests use it with a fixed clock.
+func (b *Breaker) doneAt(now time.Time, t Token, err error) {
+	b.done(t, err, now, nil)
+}
+
+// allow runs allowLocked under the mutex (see allowLocked for now and
+// clock), then delivers any transition it made.
+func (b *Breaker) allow(now time.Time, clock func() time.Time) (Token, error) {
 	b.mu.Lock()
-	t, err := b.allowLocked(now, nil)
+	t, err := b.allowLocked(now, clock)
 	notify := b.shouldNotifyLocked()
 	b.mu.Unlock()
 	if notify {
@@ -138,8 +127,9 @@ func (b *Breaker) allowAt(now time.Time) (Token, error) {
 	return t, err
 }
 
-// doneAt is t.Done(err) at the time now. Tests use it with a fixed clock.
-func (b *Breaker) doneAt(now time.Time, t Token, err error) {
+// done classifies err (calling IsExcluded without the lock), runs
+// doneLocked under the mutex, then delivers any transition it made.
+func (b *Breaker) done(t Token, err error, now time.Time, clock func() time.Time) {
 	o := outcomeSuccess
 	if err != nil {
 		o = outcomeFailure
@@ -148,7 +138,7 @@ func (b *Breaker) doneAt(now time.Time, t Token, err error) {
 		}
 	}
 	b.mu.Lock()
-	b.doneLocked(t, o, now, nil)
+	b.doneLocked(t, o, now, clock)
 	notify := b.shouldNotifyLocked()
 	b.mu.Unlock()
 	if notify {
