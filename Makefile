@@ -24,16 +24,21 @@ BENCH_COUNT ?= 6
 BENCH_PKGS  ?= ./...
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test vet bench lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e vet bench lint fmt generate otelcol run tools clean
 
-## test: vet and race-enabled tests of every package (fuzz seed corpora included).
-test: vet unit-test
+## test: vet, race-enabled tests of every package (fuzz seed corpora included),
+## then the end-to-end suite against the built distribution.
+test: vet unit-test e2e
 
 unit-test:
 	$(GO) test -race -timeout 240s ./...
 
+## e2e: end-to-end suite (e2e/, build tag e2e) on _build/otelcol-resilient driven by telemetrygen.
+e2e: otelcol $(TELEMETRYGEN)
+	OTELCOL_BIN=$(OTELCOL) TELEMETRYGEN_BIN=$(TELEMETRYGEN) $(GO) test -tags e2e -count 1 -timeout 15m ./e2e/...
+
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
 
 ## bench: every benchmark, BENCH_COUNT times, in a form benchstat reads.
 bench:
