@@ -193,8 +193,27 @@ const metricPrefix = "otelcol_processor_resilientsink_"
 // metric returns the sum of the int64 points of a metric whose attributes
 // include kv, or 0 when it has not been recorded.
 func (h *harness) metric(name string, kv ...attribute.KeyValue) int64 {
-	m, err := h.tel.GetMetric(metricPrefix + name)
-	if err != nil {
+	return h.collect().sum(h.t, name, kv...)
+}
+
+// snapshot is one collection of the processor's metrics.
+type snapshot map[string]metricdata.Metrics
+
+func (h *harness) collect() snapshot {
+	var rm metricdata.ResourceMetrics
+	require.NoError(h.t, h.tel.Reader.Collect(context.Background(), &rm))
+	s := snapshot{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			s[m.Name] = m
+		}
+	}
+	return s
+}
+
+func (s snapshot) sum(t *testing.T, name string, kv ...attribute.KeyValue) int64 {
+	m, ok := s[metricPrefix+name]
+	if !ok {
 		return 0
 	}
 	var dps []metricdata.DataPoint[int64]
@@ -204,7 +223,7 @@ func (h *harness) metric(name string, kv ...attribute.KeyValue) int64 {
 	case metricdata.Gauge[int64]:
 		dps = d.DataPoints
 	default:
-		h.t.Fatalf("metric %s has unexpected type %T", name, m.Data)
+		t.Fatalf("metric %s has unexpected type %T", name, m.Data)
 	}
 	var sum int64
 	for _, dp := range dps {
@@ -229,12 +248,13 @@ func (h *harness) dropped(reason string) int64 {
 type accounts struct{ incoming, sent, dropped, refused, queued int64 }
 
 func (h *harness) accounts() accounts {
+	s := h.collect()
 	return accounts{
-		incoming: h.metric("incoming_items"),
-		sent:     h.metric("sent_items"),
-		dropped:  h.metric("dropped_items"),
-		refused:  h.metric("refused_items"),
-		queued:   h.metric("queue_items"),
+		incoming: s.sum(h.t, "incoming_items"),
+		sent:     s.sum(h.t, "sent_items"),
+		dropped:  s.sum(h.t, "dropped_items"),
+		refused:  s.sum(h.t, "refused_items"),
+		queued:   s.sum(h.t, "queue_items"),
 	}
 }
 
