@@ -51,7 +51,9 @@ func (b *Budget) TryAcquire(n int64) bool {
 // Acquire acquires n bytes, waiting behind earlier waiters (FIFO) until they
 // fit. It returns ErrTooLarge at once if n exceeds the limit, and ctx.Err() if
 // ctx ends first, including when ctx is already done on entry; on error the
-// budget is unchanged. n == 0 always succeeds; it panics if n is negative.
+// budget is unchanged. If ctx ends just as the bytes are granted, either
+// outcome may be returned, and nil always means the caller holds n bytes.
+// n == 0 always succeeds; it panics if n is negative.
 // The uncontended path does not allocate; waiting allocates one waiter.
 func (b *Budget) Acquire(ctx context.Context, n int64) error {
 	checkN(n)

@@ -103,8 +103,22 @@ func (q *Queue[T]) TryPop() (T, bool) {
 // Pop does not allocate, and a cancelled Pop leaves no goroutine behind.
 func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 	done := ctx.Done()
+	var v T
+	var err error
 	q.mu.Lock()
-	for q.n == 0 && !q.closed && !isDone(done) {
+	for {
+		if isDone(done) {
+			err = ctx.Err()
+			break
+		}
+		if q.n > 0 {
+			v = q.popLocked()
+			break
+		}
+		if q.closed {
+			err = ErrClosed
+			break
+		}
 		q.waiters++
 		q.mu.Unlock()
 		select {
@@ -113,16 +127,6 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 		}
 		q.mu.Lock()
 		q.waiters--
-	}
-	var v T
-	var err error
-	switch {
-	case isDone(done):
-		err = ctx.Err()
-	case q.n > 0:
-		v = q.popLocked()
-	default:
-		err = ErrClosed
 	}
 	// We may have taken the ready signal: pass it on if it is still due.
 	wake := q.wakeLocked()
