@@ -95,3 +95,12 @@ func BenchmarkAppendString(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkAppendTraceID(b *testing.B) {
+	id := otlpfixtures.TraceID(7)
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendTraceID(buf[:0], id)
+	}
+}
