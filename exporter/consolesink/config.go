@@ -73,16 +73,17 @@ type SamplingConfig struct {
 	_ struct{}
 }
 
-// Validate checks the sampling settings.
+// Validate checks the sampling settings. It reports the first problem only:
+// the collector prefixes the message with "sampling: ", which would label
+// only the first line of a joined error.
 func (c *SamplingConfig) Validate() error {
-	var errs []error
 	if c.Initial < 0 {
-		errs = append(errs, fmt.Errorf("initial must be 0 or greater, got %d", c.Initial))
+		return fmt.Errorf("initial must be 0 or greater, got %d", c.Initial)
 	}
 	if c.Thereafter < 0 {
-		errs = append(errs, fmt.Errorf("thereafter must be 0 or greater, got %d", c.Thereafter))
+		return fmt.Errorf("thereafter must be 0 or greater, got %d", c.Thereafter)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // Config defines the configuration of the consolesink exporter.

@@ -42,13 +42,18 @@ type lineEncoder interface {
 	str(dst []byte, key, s string) []byte
 	// int writes an integer field.
 	int(dst []byte, key string, i int64) []byte
+	// uint writes an unsigned integer field (counts).
+	uint(dst []byte, key string, u uint64) []byte
 	// float writes a floating-point field.
 	float(dst []byte, key string, f float64) []byte
 	// duration writes a duration in nanoseconds (json: key+"_ns" as a number;
 	// text and logfmt: a human duration such as 1.5ms).
 	duration(dst []byte, key string, ns int64) []byte
-	// id writes a trace or span id as lowercase hex.
-	id(dst []byte, key string, id []byte) []byte
+	// traceID writes a trace id as lowercase hex. Ids are passed by value:
+	// a slice of them would escape through the interface call and allocate.
+	traceID(dst []byte, key string, id pcommon.TraceID) []byte
+	// spanID writes a span id as lowercase hex.
+	spanID(dst []byte, key string, id pcommon.SpanID) []byte
 	// attrs writes a map of attributes: json as "key":{...}, text and logfmt
 	// as one prefix+name=value pair per attribute.
 	attrs(dst []byte, key, prefix string, m pcommon.Map) []byte

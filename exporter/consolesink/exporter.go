@@ -61,11 +61,14 @@ func newConsoleExporter(cfg *Config, w io.Writer, color bool, tel *metadata.Tele
 	case FormatJSON:
 		e.lines.enc = &jsonEncoder{}
 		e.lines.context = true
+	case FormatOTLPJSON:
+		// Used only for the sampling report line: a flat JSON object.
+		e.lines.enc = &jsonEncoder{}
 	case FormatLogfmt:
 		e.lines.enc = &kvEncoder{}
 		e.lines.context = cfg.Verbosity == VerbosityDetailed
-	default: // text; otlp_json uses it only for the sampling report line
-		e.lines.enc = &kvEncoder{text: cfg.Format == FormatText, color: color && cfg.Format == FormatText}
+	default:
+		e.lines.enc = &kvEncoder{text: true, color: color}
 		e.lines.context = cfg.Verbosity == VerbosityDetailed
 	}
 	return e

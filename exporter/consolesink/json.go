@@ -82,6 +82,10 @@ func (e *jsonEncoder) int(dst []byte, key string, i int64) []byte {
 	return strconv.AppendInt(e.key(dst, key), i, 10)
 }
 
+func (e *jsonEncoder) uint(dst []byte, key string, u uint64) []byte {
+	return strconv.AppendUint(e.key(dst, key), u, 10)
+}
+
 func (e *jsonEncoder) float(dst []byte, key string, f float64) []byte {
 	return appendJSONFloat(e.key(dst, key), f)
 }
@@ -96,9 +100,15 @@ func (e *jsonEncoder) duration(dst []byte, key string, ns int64) []byte {
 	return strconv.AppendInt(dst, ns, 10)
 }
 
-func (e *jsonEncoder) id(dst []byte, key string, id []byte) []byte {
+func (e *jsonEncoder) traceID(dst []byte, key string, id pcommon.TraceID) []byte {
 	dst = append(e.key(dst, key), '"')
-	dst = hex.AppendEncode(dst, id)
+	dst = hex.AppendEncode(dst, id[:])
+	return append(dst, '"')
+}
+
+func (e *jsonEncoder) spanID(dst []byte, key string, id pcommon.SpanID) []byte {
+	dst = append(e.key(dst, key), '"')
+	dst = hex.AppendEncode(dst, id[:])
 	return append(dst, '"')
 }
 

@@ -175,6 +175,10 @@ func (e *kvEncoder) int(dst []byte, key string, i int64) []byte {
 	return strconv.AppendInt(e.key(dst, key), i, 10)
 }
 
+func (e *kvEncoder) uint(dst []byte, key string, u uint64) []byte {
+	return strconv.AppendUint(e.key(dst, key), u, 10)
+}
+
 func (e *kvEncoder) float(dst []byte, key string, f float64) []byte {
 	return strconv.AppendFloat(e.key(dst, key), f, 'g', -1, 64)
 }
@@ -183,8 +187,12 @@ func (e *kvEncoder) duration(dst []byte, key string, ns int64) []byte {
 	return appendDuration(e.key(dst, key), ns)
 }
 
-func (e *kvEncoder) id(dst []byte, key string, id []byte) []byte {
-	return hex.AppendEncode(e.key(dst, key), id)
+func (e *kvEncoder) traceID(dst []byte, key string, id pcommon.TraceID) []byte {
+	return hex.AppendEncode(e.key(dst, key), id[:])
+}
+
+func (e *kvEncoder) spanID(dst []byte, key string, id pcommon.SpanID) []byte {
+	return hex.AppendEncode(e.key(dst, key), id[:])
 }
 
 func (e *kvEncoder) attrs(dst []byte, _, prefix string, m pcommon.Map) []byte {

@@ -22,10 +22,10 @@ type lineWriter struct {
 // appendIDs writes trace_id and span_id when they are set.
 func (l *lineWriter) appendIDs(dst []byte, tid pcommon.TraceID, sid pcommon.SpanID) []byte {
 	if !tid.IsEmpty() {
-		dst = l.enc.id(dst, "trace_id", tid[:])
+		dst = l.enc.traceID(dst, "trace_id", tid)
 	}
 	if !sid.IsEmpty() {
-		dst = l.enc.id(dst, "span_id", sid[:])
+		dst = l.enc.spanID(dst, "span_id", sid)
 	}
 	return dst
 }

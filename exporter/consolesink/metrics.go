@@ -70,7 +70,7 @@ func (p *pointWriter) number(dst []byte, dp pmetric.NumberDataPoint) []byte {
 func (p *pointWriter) histogram(dst []byte, dp pmetric.HistogramDataPoint) []byte {
 	enc := p.l.enc
 	dst = p.head(dst, dp.Timestamp())
-	dst = enc.int(dst, "count", int64(dp.Count())) //nolint:gosec // counts above 2^63 do not occur
+	dst = enc.uint(dst, "count", dp.Count())
 	if dp.HasSum() {
 		dst = enc.float(dst, "sum", dp.Sum())
 	}
@@ -88,7 +88,7 @@ func (p *pointWriter) histogram(dst []byte, dp pmetric.HistogramDataPoint) []byt
 func (p *pointWriter) expHistogram(dst []byte, dp pmetric.ExponentialHistogramDataPoint) []byte {
 	enc := p.l.enc
 	dst = p.head(dst, dp.Timestamp())
-	dst = enc.int(dst, "count", int64(dp.Count())) //nolint:gosec // counts above 2^63 do not occur
+	dst = enc.uint(dst, "count", dp.Count())
 	if dp.HasSum() {
 		dst = enc.float(dst, "sum", dp.Sum())
 	}
@@ -99,14 +99,14 @@ func (p *pointWriter) expHistogram(dst []byte, dp pmetric.ExponentialHistogramDa
 		dst = enc.float(dst, "max", dp.Max())
 	}
 	dst = enc.int(dst, "scale", int64(dp.Scale()))
-	dst = enc.int(dst, "zero_count", int64(dp.ZeroCount())) //nolint:gosec // counts above 2^63 do not occur
+	dst = enc.uint(dst, "zero_count", dp.ZeroCount())
 	return p.tail(dst, dp.Attributes())
 }
 
 // summary writes a summary data point: count and sum.
 func (p *pointWriter) summary(dst []byte, dp pmetric.SummaryDataPoint) []byte {
 	dst = p.head(dst, dp.Timestamp())
-	dst = p.l.enc.int(dst, "count", int64(dp.Count())) //nolint:gosec // counts above 2^63 do not occur
+	dst = p.l.enc.uint(dst, "count", dp.Count())
 	dst = p.l.enc.float(dst, "sum", dp.Sum())
 	return p.tail(dst, dp.Attributes())
 }

@@ -46,7 +46,7 @@ func (l *lineWriter) appendSpanLines(dst []byte, td ptrace.Traces) ([]byte, int,
 				}
 				dst = l.appendIDs(dst, sp.TraceID(), sp.SpanID())
 				if pid := sp.ParentSpanID(); !pid.IsEmpty() {
-					dst = enc.id(dst, "parent_span_id", pid[:])
+					dst = enc.spanID(dst, "parent_span_id", pid)
 				}
 				if n := sp.Events().Len(); n > 0 {
 					dst = enc.int(dst, "events", int64(n))

@@ -27,7 +27,7 @@ func appendJSONValue(dst []byte, v pcommon.Value) []byte {
 		return strconv.AppendBool(dst, v.Bool())
 	case pcommon.ValueTypeBytes:
 		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		dst = appendBase64(dst, v.Bytes())
 		return append(dst, '"')
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
@@ -99,7 +99,7 @@ func appendKVValue(dst, scratch []byte, v pcommon.Value, raw bool) ([]byte, []by
 	// Bytes, slices and maps: render first, then escape or quote.
 	scratch = scratch[:0]
 	if v.Type() == pcommon.ValueTypeBytes {
-		scratch = base64.StdEncoding.AppendEncode(scratch, v.Bytes().AsRaw())
+		scratch = appendBase64(scratch, v.Bytes())
 	} else {
 		scratch = appendJSONValue(scratch, v)
 	}
@@ -107,4 +107,21 @@ func appendKVValue(dst, scratch []byte, v pcommon.Value, raw bool) ([]byte, []by
 		return appendEscaped(dst, unsafeString(scratch), false), scratch
 	}
 	return appendLogfmtValue(dst, unsafeString(scratch)), scratch
+}
+
+// appendBase64 appends the standard base64 encoding of b. It copies b in
+// chunks through a stack buffer, because ByteSlice.AsRaw allocates a copy.
+// Chunks are a multiple of 3 bytes long, so the chunk encodings concatenate
+// to the encoding of the whole.
+func appendBase64(dst []byte, b pcommon.ByteSlice) []byte {
+	var chunk [96]byte
+	n := b.Len()
+	for off := 0; off < n; off += len(chunk) {
+		end := min(off+len(chunk), n)
+		for i := off; i < end; i++ {
+			chunk[i-off] = b.At(i)
+		}
+		dst = base64.StdEncoding.AppendEncode(dst, chunk[:end-off])
+	}
+	return dst
 }
