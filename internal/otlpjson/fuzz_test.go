@@ -40,14 +40,11 @@ func addSeeds(f *testing.F) {
 	f.Add("k", "v", int64(42), math.Copysign(0, -1), uint64(7), []byte{2})
 }
 
-// canonical returns d as it comes back from OTLP/JSON: any NaN decodes to
-// math.NaN(), and pdata's decoder reads "-0" as 0.
+// canonical returns d as it comes back from OTLP/JSON: any NaN, whatever its
+// payload, decodes to math.NaN(). Everything else, -0 included, is exact.
 func canonical(d float64) float64 {
 	if math.IsNaN(d) {
 		return math.NaN()
-	}
-	if d == 0 {
-		return 0
 	}
 	return d
 }
