@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/resilientsink/resilientsink/internal/otlpjson"
 )
 
 // Records are built in dst: json is the OTLP/JSON request and a newline,
@@ -53,26 +55,11 @@ func appendFrame(dst, msg []byte) ([]byte, error) {
 	return append(dst, msg...), nil
 }
 
-var (
-	jsonLogs    = &plog.JSONMarshaler{}
-	jsonTraces  = &ptrace.JSONMarshaler{}
-	jsonMetrics = &pmetric.JSONMarshaler{}
-)
-
 // appendLogsJSON appends one OTLP/JSON request without a newline.
-func appendLogsJSON(dst []byte, ld plog.Logs) []byte {
-	b, _ := jsonLogs.MarshalLogs(ld)
-	return append(dst, b...)
-}
+func appendLogsJSON(dst []byte, ld plog.Logs) []byte { return otlpjson.AppendLogs(dst, ld) }
 
 // appendTracesJSON appends one OTLP/JSON request without a newline.
-func appendTracesJSON(dst []byte, td ptrace.Traces) []byte {
-	b, _ := jsonTraces.MarshalTraces(td)
-	return append(dst, b...)
-}
+func appendTracesJSON(dst []byte, td ptrace.Traces) []byte { return otlpjson.AppendTraces(dst, td) }
 
 // appendMetricsJSON appends one OTLP/JSON request without a newline.
-func appendMetricsJSON(dst []byte, md pmetric.Metrics) []byte {
-	b, _ := jsonMetrics.MarshalMetrics(md)
-	return append(dst, b...)
-}
+func appendMetricsJSON(dst []byte, md pmetric.Metrics) []byte { return otlpjson.AppendMetrics(dst, md) }
