@@ -15,9 +15,26 @@ import (
 
 func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
 
-func attrKey(j int) string { return "attribute.key." + strconv.Itoa(j) }
+// shortKeys and shortValues are the first attributes of every shape: short,
+// like telemetrygen's ("app": "server").
+var (
+	shortKeys   = []string{"app", "host.name", "env"}
+	shortValues = []string{"server", "node-1", "prod"}
+)
 
-func attrValue(i, j int) string { return "value-" + strconv.Itoa(i) + "-" + strconv.Itoa(j) }
+func attrKey(j int) string {
+	if j < len(shortKeys) {
+		return shortKeys[j]
+	}
+	return "attribute.key." + strconv.Itoa(j)
+}
+
+func attrValue(i, j int) string {
+	if j < len(shortValues) {
+		return shortValues[j]
+	}
+	return "value-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
+}
 
 // genLogs builds one resource and scope with n records of attrs string
 // attributes each, shaped like telemetrygen's logs.
