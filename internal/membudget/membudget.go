@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrTooLarge is returned by Acquire when n exceeds the limit, so the request
@@ -16,10 +17,12 @@ var ErrTooLarge = errors.New("membudget: request exceeds limit")
 // The zero Budget has limit 0: it admits nothing but zero-byte requests
 // (TryAcquire(n>0) is false, Acquire(ctx, n>0) returns ErrTooLarge); use New.
 type Budget struct {
+	limit int64        // fixed at New; 0 in the zero Budget
+	inUse atomic.Int64 // bytes acquired and not yet released
+	nwait atomic.Int64 // number of queued waiters; written under mu
+
 	mu      sync.Mutex
-	limit   int64   // fixed at New; 0 in the zero Budget
-	inUse   int64   // bytes acquired and not yet released
-	waiters waiters // blocked Acquire calls, oldest first
+	waiters waiters // blocked Acquire calls, oldest first; guarded by mu
 }
 
 // New returns a Budget admitting up to limit bytes at once.
@@ -36,16 +39,7 @@ func New(limit int64) *Budget {
 // n == 0 always succeeds; it panics if n is negative.
 func (b *Budget) TryAcquire(n int64) bool {
 	checkN(n)
-	if n == 0 {
-		return true
-	}
-	b.mu.Lock()
-	ok := b.waiters.empty() && b.limit-b.inUse >= n
-	if ok {
-		b.inUse += n
-	}
-	b.mu.Unlock()
-	return ok
+	return n == 0 || b.nwait.Load() == 0 && b.tryAdd(n)
 }
 
 // Acquire acquires n bytes, waiting behind earlier waiters (FIFO) until they
@@ -57,28 +51,28 @@ func (b *Budget) TryAcquire(n int64) bool {
 // The uncontended path does not allocate; waiting allocates one waiter.
 func (b *Budget) Acquire(ctx context.Context, n int64) error {
 	checkN(n)
-	if n == 0 {
+	switch {
+	case n == 0:
 		return nil
-	}
-	done := ctx.Done()
-	b.mu.Lock()
-	if n > b.limit {
-		b.mu.Unlock()
+	case n > b.limit:
 		return ErrTooLarge
 	}
+	done := ctx.Done()
 	select {
 	case <-done:
-		b.mu.Unlock()
 		return ctx.Err()
 	default:
 	}
-	if b.waiters.empty() && b.limit-b.inUse >= n {
-		b.inUse += n
-		b.mu.Unlock()
+	if b.nwait.Load() == 0 && b.tryAdd(n) {
 		return nil
 	}
+
 	w := &waiter{n: n, ready: make(chan struct{})}
+	b.mu.Lock()
 	b.waiters.pushBack(w)
+	b.nwait.Add(1)
+	// A Release that ran before nwait counted us did not notify: look again.
+	b.notifyLocked()
 	b.mu.Unlock()
 
 	select {
@@ -90,9 +84,10 @@ func (b *Budget) Acquire(ctx context.Context, n int64) error {
 	select {
 	case <-w.ready:
 		// Granted while we were being cancelled: give the bytes back.
-		b.inUse -= n
+		b.inUse.Add(-n)
 	default:
 		b.waiters.remove(w)
+		b.nwait.Add(-1)
 	}
 	// Whoever is at the head now may fit: our bytes came back, or we were
 	// the head blocking it.
@@ -106,21 +101,27 @@ func (b *Budget) Acquire(ctx context.Context, n int64) error {
 // exceeds the bytes in use.
 func (b *Budget) Release(n int64) {
 	checkN(n)
-	b.mu.Lock()
-	if n > b.inUse {
-		b.mu.Unlock()
-		panic("membudget: released more than acquired")
+	for {
+		cur := b.inUse.Load()
+		if n > cur {
+			panic("membudget: released more than acquired")
+		}
+		if b.inUse.CompareAndSwap(cur, cur-n) {
+			break
+		}
 	}
-	b.inUse -= n
-	b.notifyLocked()
-	b.mu.Unlock()
+	// Pairs with the nwait.Add in Acquire: either we see the waiter, or its
+	// notifyLocked sees the bytes we just returned.
+	if b.nwait.Load() > 0 {
+		b.mu.Lock()
+		b.notifyLocked()
+		b.mu.Unlock()
+	}
 }
 
-// InUse returns the bytes acquired and not yet released.
+// InUse returns the bytes acquired and not yet released. It does not lock.
 func (b *Budget) InUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.inUse
+	return b.inUse.Load()
 }
 
 // Limit returns the fixed limit given to New.
@@ -128,13 +129,26 @@ func (b *Budget) Limit() int64 {
 	return b.limit
 }
 
+// tryAdd adds n to inUse if the result stays within the limit.
+func (b *Budget) tryAdd(n int64) bool {
+	for {
+		cur := b.inUse.Load()
+		if n > b.limit-cur {
+			return false
+		}
+		if b.inUse.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
+}
+
 // notifyLocked grants waiters from the head while they fit, and stops at the
 // first that does not: skipping it for smaller ones behind would let a stream
 // of small requests starve a large one. Callers MUST hold b.mu.
 func (b *Budget) notifyLocked() {
-	for w := b.waiters.head; w != nil && b.limit-b.inUse >= w.n; w = b.waiters.head {
-		b.inUse += w.n
+	for w := b.waiters.head; w != nil && b.tryAdd(w.n); w = b.waiters.head {
 		b.waiters.remove(w)
+		b.nwait.Add(-1)
 		close(w.ready)
 	}
 }

@@ -2,6 +2,7 @@ package membudget
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,7 @@ import (
 func TestStressConservation(t *testing.T) {
 	const (
 		workers = 8
-		rounds  = 500
+		rounds  = 1000
 		limit   = 100
 	)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -55,6 +56,7 @@ func TestStressConservation(t *testing.T) {
 					for m := maxHeld.Load(); h > m && !maxHeld.CompareAndSwap(m, h); m = maxHeld.Load() {
 					}
 				}
+				runtime.Gosched() // hold a while, so others queue
 				held.Add(-n)
 				b.Release(n)
 			}
@@ -67,4 +69,5 @@ func TestStressConservation(t *testing.T) {
 	assert.LessOrEqual(t, maxHeld.Load(), int64(limit))
 	assert.Zero(t, b.InUse())
 	assert.True(t, b.waiters.empty())
+	assert.Zero(t, b.nwait.Load())
 }
