@@ -22,7 +22,7 @@ func sanitize(s string) string {
 func requireLogsRoundTrip(t testing.TB, want, got plog.Logs) []byte {
 	t.Helper()
 	out := AppendLogs(nil, got)
-	require.Truef(t, json.Valid(out), "invalid JSON: %s", out)
+	requireValidLine(t, out)
 	decoded, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(out)
 	require.NoErrorf(t, err, "output: %s", out)
 	requireLogsEqual(t, want, decoded)
@@ -49,7 +49,7 @@ func requireLogsEqual(t testing.TB, want, got plog.Logs) {
 func requireTracesRoundTrip(t testing.TB, want, got ptrace.Traces) []byte {
 	t.Helper()
 	out := AppendTraces(nil, got)
-	require.Truef(t, json.Valid(out), "invalid JSON: %s", out)
+	requireValidLine(t, out)
 	decoded, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(out)
 	require.NoErrorf(t, err, "output: %s", out)
 	requireTracesEqual(t, want, decoded)
@@ -75,7 +75,7 @@ func requireTracesEqual(t testing.TB, want, got ptrace.Traces) {
 func requireMetricsRoundTrip(t testing.TB, want, got pmetric.Metrics) []byte {
 	t.Helper()
 	out := AppendMetrics(nil, got)
-	require.Truef(t, json.Valid(out), "invalid JSON: %s", out)
+	requireValidLine(t, out)
 	decoded, err := (&pmetric.JSONUnmarshaler{}).UnmarshalMetrics(out)
 	require.NoErrorf(t, err, "output: %s", out)
 	requireMetricsEqual(t, want, decoded)
@@ -99,4 +99,13 @@ func requireMetricsEqual(t testing.TB, want, got pmetric.Metrics) {
 
 func base64Std(b []byte) string {
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// requireValidLine requires out to be valid JSON that fits on one line, as
+// filesink's and consolesink's line-per-request formats need.
+func requireValidLine(t testing.TB, out []byte) {
+	t.Helper()
+	require.Truef(t, json.Valid(out), "invalid JSON: %s", out)
+	require.NotContains(t, string(out), "\n")
+	require.NotContains(t, string(out), "\r")
 }
