@@ -1,0 +1,287 @@
+//go:build e2e
+
+// Package e2e is the end-to-end suite of the otelcol-resilient distribution:
+// it runs the binary built by ocb as a child process, drives it with real
+// OTLP clients (telemetrygen and a small pdata gRPC client) and checks what
+// lands in filesink's files and in the collector's own telemetry.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	// startTimeout bounds how long a collector may take to report healthy.
+	startTimeout = 60 * time.Second
+	// processLifetime bounds the life of every child process.
+	processLifetime = 5 * time.Minute
+)
+
+// requireBin returns the path in the environment variable env, failing the
+// test (never skipping it) when it is unset or not an executable file.
+func requireBin(t *testing.T, env string) string {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		t.Fatalf("%s is not set: run the suite with `make e2e`, or set %s to the binary's path", env, env)
+	}
+	st, err := os.Stat(p)
+	require.NoErrorf(t, err, "%s=%s", env, p)
+	require.Falsef(t, st.IsDir(), "%s=%s is a directory", env, p)
+	require.NotZerof(t, st.Mode()&0o111, "%s=%s is not executable", env, p)
+	return p
+}
+
+func otelcolBin(t *testing.T) string { return requireBin(t, "OTELCOL_BIN") }
+
+func telemetrygenBin(t *testing.T) string { return requireBin(t, "TELEMETRYGEN_BIN") }
+
+// freePort returns a 127.0.0.1 TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	return port
+}
+
+// eventually polls cond every 50ms until it returns true, failing the test
+// after timeout. cond runs in the test goroutine.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
+
+// ports are the endpoints of one collector.
+type ports struct {
+	GRPC, HTTP, Health, Metrics int
+}
+
+func newPorts(t *testing.T) ports {
+	return ports{GRPC: freePort(t), HTTP: freePort(t), Health: freePort(t), Metrics: freePort(t)}
+}
+
+// baseConfig is merged under every test's own config: the OTLP receiver, the
+// health check, JSON logs and the Prometheus telemetry endpoint.
+const baseConfig = `extensions:
+  health_check:
+    endpoint: 127.0.0.1:%d
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+      http:
+        endpoint: 127.0.0.1:%d
+service:
+  extensions: [health_check]
+  telemetry:
+    logs:
+      encoding: json
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: %d
+`
+
+// collector is one otelcol-resilient child process, restartable on the same
+// ports, config and files.
+type collector struct {
+	t     *testing.T
+	name  string
+	dir   string
+	ports ports
+	args  []string
+	runs  int
+	proc  *process
+}
+
+// process is one run of the collector binary.
+type process struct {
+	cmd     *exec.Cmd
+	cancel  context.CancelFunc
+	logPath string
+	done    chan struct{} // closed when the process has exited
+	err     error         // cmd.Wait's result, set before done closes
+	exitAt  time.Time     // set before done closes
+}
+
+// newCollector writes the base config and the test's config (both merged by
+// the collector) into a temp dir. The test config typically holds processors,
+// exporters and service.pipelines.
+func newCollector(t *testing.T, name, testConfig string) *collector {
+	t.Helper()
+	c := &collector{t: t, name: name, dir: t.TempDir(), ports: newPorts(t)}
+	base := filepath.Join(c.dir, "base.yaml")
+	own := filepath.Join(c.dir, "config.yaml")
+	p := c.ports
+	require.NoError(t, os.WriteFile(base, fmt.Appendf(nil, baseConfig, p.Health, p.GRPC, p.HTTP, p.Metrics), 0o600))
+	require.NoError(t, os.WriteFile(own, []byte(testConfig), 0o600))
+	c.args = []string{"--config=file:" + base, "--config=file:" + own}
+	t.Cleanup(func() {
+		if t.Failed() {
+			c.dumpLogs()
+		}
+	})
+	return c
+}
+
+// start runs the collector and waits until its health check answers 200.
+func (c *collector) start() {
+	c.t.Helper()
+	c.startNoWait()
+	c.waitHealthy()
+}
+
+// startNoWait runs the collector without waiting for it to be healthy.
+func (c *collector) startNoWait() {
+	t := c.t
+	t.Helper()
+	require.True(t, c.proc == nil || c.proc.exited(), "%s: already running", c.name)
+	c.runs++
+	logPath := filepath.Join(c.dir, fmt.Sprintf("%s-run%d.log", c.name, c.runs))
+	f, err := os.Create(logPath)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), processLifetime)
+	cmd := exec.CommandContext(ctx, otelcolBin(t), c.args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Dir = c.dir
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		cancel()
+		_ = f.Close()
+		t.Fatalf("%s: start: %v", c.name, err)
+	}
+	p := &process{cmd: cmd, cancel: cancel, logPath: logPath, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		p.exitAt = time.Now()
+		_ = f.Close()
+		close(p.done)
+	}()
+	c.proc = p
+	t.Cleanup(func() {
+		if !p.exited() {
+			_ = p.cmd.Process.Kill()
+		}
+		<-p.done
+		p.cancel()
+	})
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitHealthy polls the health check until it answers 200.
+func (c *collector) waitHealthy() {
+	t := c.t
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/", c.ports.Health)
+	client := &http.Client{Timeout: 2 * time.Second}
+	eventually(t, startTimeout, c.name+" to report healthy", func() bool {
+		if c.proc.exited() {
+			t.Fatalf("%s exited before it was healthy: %v\n%s", c.name, c.proc.err, c.logs())
+		}
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// signal sends sig to the running collector.
+func (c *collector) signal(sig syscall.Signal) {
+	c.t.Helper()
+	require.NoError(c.t, c.proc.cmd.Process.Signal(sig), "%s: signal %s", c.name, sig)
+}
+
+// waitExit waits up to timeout for the collector to exit and returns when it
+// exited and its exit error.
+func (c *collector) waitExit(timeout time.Duration) (time.Time, error) {
+	c.t.Helper()
+	select {
+	case <-c.proc.done:
+		return c.proc.exitAt, c.proc.err
+	case <-time.After(timeout):
+		c.t.Fatalf("%s did not exit within %s", c.name, timeout)
+		return time.Time{}, nil
+	}
+}
+
+// stop sends SIGTERM and waits for the exit.
+func (c *collector) stop(timeout time.Duration) {
+	c.t.Helper()
+	c.signal(syscall.SIGTERM)
+	_, err := c.waitExit(timeout)
+	require.NoError(c.t, err, "%s: exit status after SIGTERM", c.name)
+}
+
+// kill sends SIGKILL and waits for the exit.
+func (c *collector) kill() {
+	c.t.Helper()
+	c.signal(syscall.SIGKILL)
+	_, _ = c.waitExit(30 * time.Second)
+}
+
+// logs returns the output of the current run.
+func (c *collector) logs() string {
+	b, err := os.ReadFile(c.proc.logPath)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	return string(b)
+}
+
+// dumpLogs prints the tail of every run's output, for failed tests.
+func (c *collector) dumpLogs() {
+	for i := 1; i <= c.runs; i++ {
+		path := filepath.Join(c.dir, fmt.Sprintf("%s-run%d.log", c.name, i))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		if len(lines) > 80 {
+			lines = append([]string{fmt.Sprintf("... (%d lines cut)", len(lines)-80)}, lines[len(lines)-80:]...)
+		}
+		c.t.Logf("==== %s run %d output (%s) ====\n%s", c.name, i, path, strings.Join(lines, "\n"))
+	}
+}
+
+// grpcEndpoint is the OTLP/gRPC receiver's host:port.
+func (c *collector) grpcEndpoint() string { return fmt.Sprintf("127.0.0.1:%d", c.ports.GRPC) }
+
+// httpEndpoint is the OTLP/HTTP receiver's host:port.
+func (c *collector) httpEndpoint() string { return fmt.Sprintf("127.0.0.1:%d", c.ports.HTTP) }
