@@ -130,18 +130,22 @@ type process struct {
 	exitAt  time.Time     // set before done closes
 }
 
-// newCollector writes the base config and the test's config (both merged by
-// the collector) into a temp dir. The test config typically holds processors,
-// exporters and service.pipelines.
-func newCollector(t *testing.T, name, testConfig string) *collector {
+// newCollector writes the base config and the test's configs into a temp
+// dir; the collector merges them in order, so a later one overrides keys of an
+// earlier one. They typically hold processors, exporters and
+// service.pipelines; "@DIR@" in them stands for the collector's directory.
+func newCollector(t *testing.T, name string, configs ...string) *collector {
 	t.Helper()
 	c := &collector{t: t, name: name, dir: t.TempDir(), ports: newPorts(t)}
 	base := filepath.Join(c.dir, "base.yaml")
-	own := filepath.Join(c.dir, "config.yaml")
 	p := c.ports
 	require.NoError(t, os.WriteFile(base, fmt.Appendf(nil, baseConfig, p.Health, p.GRPC, p.HTTP, p.Metrics), 0o600))
-	require.NoError(t, os.WriteFile(own, []byte(testConfig), 0o600))
-	c.args = []string{"--config=file:" + base, "--config=file:" + own}
+	c.args = []string{"--config=file:" + base}
+	for i, cfg := range configs {
+		own := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", i))
+		require.NoError(t, os.WriteFile(own, []byte(strings.ReplaceAll(cfg, "@DIR@", c.dir)), 0o600))
+		c.args = append(c.args, "--config=file:"+own)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.dumpLogs()
