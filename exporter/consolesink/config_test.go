@@ -60,8 +60,8 @@ func TestLoadConfig(t *testing.T) {
 				`color must be one of auto, always, never, got "sometimes"`,
 		},
 		{
-			name: "bad sampling",
-			id:   component.NewIDWithName(metadata.Type, "bad_sampling"),
+			name:        "bad sampling",
+			id:          component.NewIDWithName(metadata.Type, "bad_sampling"),
 			validateErr: "sampling: initial must be 0 or greater, got -1",
 		},
 		{

@@ -4,6 +4,8 @@
 package consolesink // import "github.com/resilientsink/resilientsink/exporter/consolesink"
 
 import (
+	"time"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -78,10 +80,63 @@ var severityNames = [24]string{
 }
 
 // timeLayout is RFC 3339 with a fixed nine-digit fraction, so text columns
-// line up.
+// line up. appendTime writes exactly this layout.
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
-// appendTime appends ts formatted with timeLayout in UTC.
-func appendTime(dst []byte, ts pcommon.Timestamp) []byte {
-	return ts.AsTime().AppendFormat(dst, timeLayout)
+// timeCache formats timestamps in timeLayout (UTC). It remembers the
+// "2006-01-02T15:04:05" prefix of the last second it formatted, since the
+// records of a batch mostly share their second; time.AppendFormat would
+// parse the layout on every call. The zero timeCache is ready to use.
+type timeCache struct {
+	valid  bool
+	sec    int64
+	prefix [19]byte
+}
+
+// appendTime appends ts formatted with timeLayout.
+func (c *timeCache) appendTime(dst []byte, ts pcommon.Timestamp) []byte {
+	ns := int64(ts) //nolint:gosec // timestamps past 2262 wrap, as in pdata's AsTime
+	sec, frac := ns/1e9, ns%1e9
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e9
+	}
+	if !c.valid || sec != c.sec {
+		t := time.Unix(sec, 0).UTC()
+		year, month, day := t.Date()
+		hour, minute, second := t.Clock()
+		p := c.prefix[:0]
+		p = append4(p, year)
+		p = append(p, '-')
+		p = append2(p, int(month))
+		p = append(p, '-')
+		p = append2(p, day)
+		p = append(p, 'T')
+		p = append2(p, hour)
+		p = append(p, ':')
+		p = append2(p, minute)
+		p = append(p, ':')
+		p = append2(p, second)
+		_ = p
+		c.valid, c.sec = true, sec
+	}
+	dst = append(dst, c.prefix[:]...)
+	dst = append(dst, '.')
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	dst = append(dst, digits[:]...)
+	return append(dst, 'Z')
+}
+
+func append2(dst []byte, v int) []byte {
+	return append(dst, byte('0'+v/10), byte('0'+v%10))
+}
+
+// append4 appends a year as four digits (years outside 0..9999 are clamped,
+// which RFC 3339 cannot express anyway).
+func append4(dst []byte, v int) []byte {
+	v = max(0, min(v, 9999))
+	return append(dst, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
 }

@@ -7,13 +7,19 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
-// safeASCII reports, for each ASCII byte, whether it can be written as is
-// inside a quoted logfmt value or an unquoted text field.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
+// Byte classes, indexed by any byte (bytes >= 0x80 are never "safe" and
+// go through UTF-8 decoding):
+//   - safeRaw: printable ASCII, copied as is into unquoted text.
+//   - safeQuoted: printable ASCII except '"' and '\\', copied as is inside quotes.
+//   - safeBare: printable ASCII except ' ', '"' and '=': needs no quoting in
+//     a logfmt value and is kept in a key.
+var safeRaw, safeQuoted, safeBare = func() (raw, quoted, bare [256]bool) {
 	for b := 0x20; b < 0x7f; b++ {
-		t[b] = true
+		raw[b] = true
+		quoted[b] = b != '"' && b != '\\'
+		bare[b] = b != ' ' && b != '"' && b != '='
 	}
-	return t
+	return raw, quoted, bare
 }()
 
 // needsEscape reports whether r is a valid rune that must still be escaped
@@ -28,14 +34,25 @@ func needsEscape(r rune) bool {
 // and '\' backslash-escaped. It never emits a raw control character, so the
 // result always stays on one line.
 func appendEscaped(dst []byte, s string, quoted bool) []byte {
+	safe := &safeRaw
+	if quoted {
+		safe = &safeQuoted
+	}
+	i := 0
+	for i < len(s) && safe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		b := s[i]
+		if safe[b] {
+			i++
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if safeASCII[b] && (!quoted || (b != '"' && b != '\\')) {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '"', '\\':
@@ -81,14 +98,18 @@ func needsQuote(s string) bool {
 	if s == "" {
 		return true
 	}
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) && safeBare[s[i]] {
+		i++
+	}
+	for i < len(s) {
 		b := s[i]
-		if b < utf8.RuneSelf {
-			if !safeASCII[b] || b == ' ' || b == '"' || b == '=' {
-				return true
-			}
+		if safeBare[b] {
 			i++
 			continue
+		}
+		if b < utf8.RuneSelf {
+			return true
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && size == 1) || needsEscape(r) {
@@ -116,14 +137,21 @@ func appendKey(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, '_')
 	}
+	i := 0
+	for i < len(s) && safeBare[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		b := s[i]
+		if safeBare[b] {
+			i++
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if safeASCII[b] && b != ' ' && b != '"' && b != '=' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '_')
 			i++

@@ -15,6 +15,7 @@ import (
 // JSON types: numbers, booleans, objects for maps, arrays for slices.
 type jsonEncoder struct {
 	lineStart int
+	tc        timeCache
 }
 
 var _ lineEncoder = (*jsonEncoder)(nil)
@@ -45,7 +46,7 @@ func (e *jsonEncoder) time(dst []byte, key string, ts pcommon.Timestamp) []byte 
 		return dst
 	}
 	dst = append(e.key(dst, key), '"')
-	dst = appendTime(dst, ts)
+	dst = e.tc.appendTime(dst, ts)
 	return append(dst, '"')
 }
 

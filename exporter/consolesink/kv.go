@@ -28,6 +28,7 @@ type kvEncoder struct {
 	color     bool
 	lineStart int
 	scratch   []byte
+	tc        timeCache
 }
 
 var _ lineEncoder = (*kvEncoder)(nil)
@@ -75,7 +76,7 @@ func (e *kvEncoder) time(dst []byte, key string, ts pcommon.Timestamp) []byte {
 		if ts == 0 {
 			return dst
 		}
-		return appendTime(e.key(dst, key), ts)
+		return e.tc.appendTime(e.key(dst, key), ts)
 	}
 	dst = e.sep(dst)
 	if e.color {
@@ -84,7 +85,7 @@ func (e *kvEncoder) time(dst []byte, key string, ts pcommon.Timestamp) []byte {
 	if ts == 0 {
 		dst = append(dst, '-')
 	} else {
-		dst = appendTime(dst, ts)
+		dst = e.tc.appendTime(dst, ts)
 	}
 	if e.color {
 		dst = append(dst, ansiReset...)

@@ -5,6 +5,7 @@ package consolesink
 
 import (
 	"encoding/base64"
+	"math"
 	"strings"
 	"testing"
 
@@ -169,4 +170,19 @@ func parseLogfmt(t *testing.T, line string) map[string]string {
 		}
 	}
 	return pairs
+}
+
+func TestAppendTimeMatchesTimeFormat(t *testing.T) {
+	var c timeCache
+	for _, ns := range []int64{
+		1, 999_999_999, 1_000_000_000, 1_700_000_000_123_456_789, 1_700_000_000_999_999_999,
+		1_700_000_001_000_000_000, 951_782_400_000_000_000 /* 2000-02-29 */, -1, -1_000_000_001,
+		math.MaxInt64, 253_402_300_799_999_999_9 / 10, /* 9999-12-31T23:59:59.999999999 */
+	} {
+		ts := pcommon.Timestamp(uint64(ns)) //nolint:gosec // negative on purpose
+		want := ts.AsTime().Format(timeLayout)
+		assert.Equal(t, want, string(c.appendTime(nil, ts)), "ns=%d", ns)
+		var fresh timeCache
+		assert.Equal(t, want, string(fresh.appendTime(nil, ts)), "ns=%d uncached", ns)
+	}
 }
