@@ -118,6 +118,11 @@ func TestPermanentErrorDropsWithoutTrippingBreaker(t *testing.T) {
 		assert.Zero(t, h.metric("send_failures"))
 		assert.Zero(t, h.transitions("open"))
 		assert.Empty(t, h.host.statuses())
+		assert.Equal(t, 1, h.logs.FilterMessageSnippet("Items dropped").FilterLevelExact(zapcore.WarnLevel).Len(), "drop warnings are rate-limited")
+		advance(dropWarnInterval)
+		require.NoError(t, h.send(1))
+		synctest.Wait()
+		assert.Equal(t, 2, h.logs.FilterMessageSnippet("Items dropped").FilterLevelExact(zapcore.WarnLevel).Len())
 		h.requireBalanced()
 	})
 }

@@ -80,8 +80,9 @@ type core[T any] struct {
 	// half-open breaker look again.
 	wake broadcaster
 
-	// dropped counts items dropped by reason, for the shutdown log line.
-	dropped [numReasons]atomic.Int64
+	// dropped counts items dropped by reason, for the log lines.
+	dropped  [numReasons]atomic.Int64
+	dropWarn sometimes
 }
 
 var (

@@ -5,9 +5,12 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/resilientsink/resilientsink/internal/cbreaker"
 	"github.com/resilientsink/resilientsink/processor/resilientsink/internal/metadata"
@@ -81,4 +84,36 @@ func (c *core[T]) breakerState() int64 {
 		return int64(cbreaker.StateClosed)
 	}
 	return int64(c.breaker.State())
+}
+
+// dropWarnInterval is the least time between two "Items dropped" warnings.
+const dropWarnInterval = 10 * time.Second
+
+// sometimes allows an action at most once per interval; safe for concurrent use.
+type sometimes struct {
+	last atomic.Int64 // UnixNano of the last allowed action; 0 before
+}
+
+func (s *sometimes) allow(now time.Time, interval time.Duration) bool {
+	last := s.last.Load()
+	n := now.UnixNano()
+	if last != 0 && n-last < int64(interval) {
+		return false
+	}
+	return s.last.CompareAndSwap(last, n)
+}
+
+// warnDropped logs dropped items at most once per dropWarnInterval, with the
+// totals by reason so far; the dropped_items counter has every drop.
+func (c *core[T]) warnDropped(items int, r dropReason) {
+	if !c.dropWarn.allow(time.Now(), dropWarnInterval) {
+		return
+	}
+	fields := []zap.Field{zap.String("reason", r.String()), zap.Int("items", items)}
+	for rr := range numReasons {
+		if d := c.dropped[rr].Load(); d > 0 {
+			fields = append(fields, zap.Int64("total_dropped_"+rr.String(), d))
+		}
+	}
+	c.logger.Warn("Items dropped (logged at most every 10s)", fields...)
 }
