@@ -46,6 +46,16 @@ func TestLoadConfig(t *testing.T) {
 		Compression: CompressionGzip,
 	})
 
+	rotEmpty := createDefaultConfig().(*Config)
+	rotEmpty.Path = "./data/{signal}.jsonl"
+	rotEmpty.Rotation = configoptional.Some(RotationConfig{
+		MaxMegabytes: defaultMaxMegabytes, MaxBackups: defaultMaxBackups, Compression: CompressionGzip,
+	})
+
+	rotDisabled := createDefaultConfig().(*Config)
+	rotDisabled.Path = "./data/{signal}.jsonl"
+	rotDisabled.Rotation = configoptional.None[RotationConfig]()
+
 	tests := []struct {
 		name    string
 		want    *Config
@@ -55,6 +65,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "minimal", want: minimal},
 		{name: "full", want: full},
 		{name: "rotation_defaults", want: rotDefaults},
+		{name: "rotation_empty", want: rotEmpty},
+		{name: "rotation_disabled", want: rotDisabled},
 		{name: "no_path", wantErr: "path must not be empty"},
 		{name: "bad_format", wantErr: `format must be one of json, proto, got "xml"`},
 		{name: "bad_durability", wantErr: `durability must be one of buffered, flushed, synced, got "fsync"`},
