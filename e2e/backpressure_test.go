@@ -1,0 +1,71 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+)
+
+// TestBackpressureRejectLosesNothing: with overflow reject and B down, A's
+// small queue fills and the client gets UNAVAILABLE for what does not fit;
+// once B is back, every record the client got OK for is in B's files exactly
+// once, and A dropped nothing.
+func TestBackpressureRejectLosesNothing(t *testing.T) {
+	b := newCollector(t, "B", sinkConfig)
+	a := newCollector(t, "A", forwarderConfig(b.grpcEndpoint()),
+		"processors:\n  resilientsink:\n    queue_size: 10\n    overflow: reject\n")
+	b.start()
+	a.start()
+	l := startLoad(t, newLogClient(t, a.grpcEndpoint()), loadBatch, loadInterval)
+	eventually(t, 30*time.Second, "B to write records before the outage", func() bool {
+		return mustReadFile(t, b.outFile("logs"), "logs").Records >= 1000
+	})
+
+	b.stop(30 * time.Second)
+	eventually(t, 30*time.Second, "the client to see 20 UNAVAILABLE responses", func() bool {
+		_, _, cs := l.snapshot()
+		return cs[codes.Unavailable] >= 20
+	})
+	s := a.scrape()
+	assert.Equal(t, int64(2), s.int(mBreaker), "breaker open while B is down")
+	assert.Positive(t, s.int(mRefused), "refused_items while the queue is full")
+
+	b.start()
+	_, okAtRestart, _ := l.snapshot()
+	eventually(t, 60*time.Second, "the client to get OK again after B is back", func() bool {
+		_, acc, _ := l.snapshot()
+		return acc >= okAtRestart+1000
+	})
+	res := l.stop()
+	t.Logf("client: sent %d, accepted %d, failed %d, codes %v", res.Sent, len(res.Accepted), res.Failed, res.Codes)
+	for code := range res.Codes {
+		assert.Contains(t, []codes.Code{codes.OK, codes.Unavailable}, code, "status codes seen by the client")
+	}
+
+	var acc accounting
+	eventually(t, 60*time.Second, "A to drain its queue", func() bool {
+		s, err := a.tryScrape()
+		if err != nil {
+			return false
+		}
+		acc = s.accounting()
+		return acc.Queued == 0 && acc.Incoming == res.Sent && acc.balanced()
+	})
+	t.Logf("A: %s", acc)
+	assert.Zero(t, acc.Dropped, "dropped: %v", acc.DroppedBy)
+	assert.Equal(t, res.Failed, acc.Refused, "A's refused_items = records the client got an error for")
+	assert.Equal(t, int64(len(res.Accepted)), acc.Sent)
+
+	var fc fileContent
+	eventually(t, 30*time.Second, "B's file to hold every accepted record", func() bool {
+		fc = mustReadFile(t, b.outFile("logs"), "logs")
+		return fc.Records >= len(res.Accepted)
+	})
+	require.Positive(t, res.Failed, "the client must have been refused")
+	requireExactlyOnce(t, fc, res.Accepted)
+}
