@@ -95,6 +95,8 @@ var (
 	errShutDown = errors.New("resilientsink: processor is shut down")
 	// errShutdownTimeout is the cause of shutdown drops when shutdown.timeout passed.
 	errShutdownTimeout = errors.New("shutdown.timeout passed")
+	// errNotStarted is the cause of shutdown drops when Start was never called.
+	errNotStarted = errors.New("processor was never started")
 	// errImmediate is the cause of shutdown drops with strategy immediate.
 	errImmediate = errors.New("strategy immediate drops queued data")
 	// errBreakerOpen is the recoverable error reported while the breaker is open.

@@ -5,6 +5,7 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -33,8 +34,13 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 	}
 
 	// (2) Strategy.
-	cause := errImmediate
-	if started && c.cfg.Shutdown.Strategy != ShutdownStrategyImmediate {
+	var cause error
+	switch {
+	case !started:
+		cause = errNotStarted
+	case c.cfg.Shutdown.Strategy == ShutdownStrategyImmediate:
+		cause = errImmediate
+	default:
 		cause = c.drain(ctx)
 	}
 	// (3) Stop the workers (cancelling deliveries in flight) and wait for them.
@@ -65,7 +71,8 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 	}
 	c.logger.Error("Items dropped at shutdown", fields...)
 	if cause == nil {
-		cause = errImmediate
+		// Drained, yet something was dropped: not expected, but say so.
+		cause = errors.New("deliveries cancelled at shutdown")
 	}
 	return fmt.Errorf("shutdown: %d items dropped: %w", n, cause)
 }

@@ -131,7 +131,7 @@ func TestShutdownWithoutStart(t *testing.T) {
 func TestShutdownWithoutStartDropsQueued(t *testing.T) {
 	h := newHarness(t, testConfig())
 	require.NoError(t, h.send(4))
-	require.EqualError(t, h.p.Shutdown(context.Background()), "shutdown: 4 items dropped: strategy immediate drops queued data")
+	require.EqualError(t, h.p.Shutdown(context.Background()), "shutdown: 4 items dropped: processor was never started")
 	assert.Equal(t, int64(4), h.dropped("shutdown"))
 	h.requireBalanced()
 }

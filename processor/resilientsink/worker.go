@@ -42,17 +42,23 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	}
 	var tok cbreaker.Token
 	if c.breaker != nil {
-		woken := c.wake.wait()
 		t, err := c.breaker.Allow()
-		if err != nil {
-			c.requeue(b)
-			if errors.Is(err, cbreaker.ErrOpen) {
-				// Zero when the breaker left open since Allow: look again now.
-				waitUntil(ctx, c.breaker.OpenUntil(), nil)
-			} else {
-				// Half-open with every probe busy: wait for a delivery to end.
+		if errors.Is(err, cbreaker.ErrTooManyProbes) {
+			// Half-open with every probe busy: wait for a delivery to end.
+			// Ask again after taking the wake channel, so that a probe
+			// ending in between is not missed.
+			woken := c.wake.wait()
+			if t, err = c.breaker.Allow(); errors.Is(err, cbreaker.ErrTooManyProbes) {
+				c.requeue(b)
 				waitUntil(ctx, time.Time{}, woken)
+				return
 			}
+		}
+		if err != nil {
+			// Open: sleep until the open wait ends. OpenUntil is zero when
+			// the breaker left open since Allow: then look again at once.
+			c.requeue(b)
+			waitUntil(ctx, c.breaker.OpenUntil(), nil)
 			return
 		}
 		tok = t
