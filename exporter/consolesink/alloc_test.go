@@ -42,6 +42,21 @@ func TestSteadyStateAllocs(t *testing.T) {
 	}
 }
 
+// TestSteadyStateAllocsSampling checks the sampled path of the line
+// formats (otlp_json prunes a copy when it samples, by design).
+func TestSteadyStateAllocsSampling(t *testing.T) {
+	ld := otlpfixtures.TelemetrygenLogs(100)
+	for _, f := range []Format{FormatText, FormatJSON, FormatLogfmt} {
+		cfg := testConfig(f, VerbosityNormal)
+		cfg.Sampling = SamplingConfig{Initial: 10, Thereafter: 7}
+		e := newTestExporter(t, cfg, nil, false, nil)
+		e.w = io.Discard
+		_ = e.pushLogs(context.Background(), ld)
+		allocs := testing.AllocsPerRun(100, func() { _ = e.pushLogs(context.Background(), ld) })
+		assert.Zero(t, allocs, "format=%s", f)
+	}
+}
+
 // TestSteadyStateAllocsTelemetrygen is the benchmark batch: 100
 // telemetrygen-shaped log records.
 func TestSteadyStateAllocsTelemetrygen(t *testing.T) {

@@ -207,7 +207,8 @@ func (e *consoleExporter) write(buf []byte, printed, suppressed int) error {
 		e.keep(buf)
 		return nil
 	}
-	if e.midLine {
+	wasMidLine := e.midLine
+	if wasMidLine {
 		// Shift in a newline so the torn line from the failed write ends.
 		buf = append(buf, 0)
 		copy(buf[1:], buf)
@@ -218,7 +219,11 @@ func (e *consoleExporter) write(buf []byte, printed, suppressed int) error {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		e.midLine = n > 0 && n < len(buf) && buf[n-1] != '\n'
+		if n > 0 {
+			e.midLine = buf[min(n, len(buf))-1] != '\n'
+		} else {
+			e.midLine = wasMidLine // nothing written: still mid-line or not
+		}
 		e.keep(buf)
 		e.tel.ExporterConsolesinkWriteErrors.Add(ctx, 1)
 		return fmt.Errorf("write console output: %w", err)

@@ -119,10 +119,12 @@ func TestWriteErrorThenRecover(t *testing.T) {
 	fw := &flakyWriter{err: errors.New("disk full"), n: 10}
 	e.w = fw
 	require.EqualError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(2)), "write console output: disk full")
+	fw.n = 0 // fails again before writing anything: the torn line is still open
+	require.EqualError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(2)), "write console output: disk full")
 	fw.err = nil
 	require.NoError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(3)))
 	require.NoError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(1)))
-	assert.Equal(t, 3, fw.calls, "one write per batch")
+	assert.Equal(t, 4, fw.calls, "one write per batch")
 
 	lines := strings.Split(strings.TrimSuffix(fw.String(), "\n"), "\n")
 	require.Len(t, lines, 1+3+1)
@@ -132,7 +134,7 @@ func TestWriteErrorThenRecover(t *testing.T) {
 	}
 
 	metadatatest.AssertEqualExporterConsolesinkWriteErrors(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualExporterConsolesinkRecordsPrinted(t, tel,
 		[]metricdata.DataPoint[int64]{{Value: 4}}, metricdatatest.IgnoreTimestamp())
 }

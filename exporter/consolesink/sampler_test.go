@@ -8,6 +8,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -167,4 +168,31 @@ func TestSamplingAllSignalsAndOTLP(t *testing.T) {
 		assert.Equal(t, 3, strings.Count(lines[2], `"spanId":`), lines[2])
 		assert.Equal(t, 3, strings.Count(lines[4], `"timeUnixNano":`), lines[4])
 	}
+}
+
+// TestSamplingReporterGoroutine checks that, with no further batch, the
+// background reporter writes the suppressed line once the second has
+// passed. synctest gives the ticker and the clock fake time.
+func TestSamplingReporterGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig(FormatText, VerbosityNormal)
+		cfg.Sampling = SamplingConfig{Initial: 1, Thereafter: 0}
+		var buf bytes.Buffer
+		e := newTestExporter(t, cfg, &buf, false, nil)
+		e.now = time.Now // fake time inside the bubble
+		require.NoError(t, e.start(t.Context(), nil))
+		require.NoError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(5)))
+
+		read := func() string {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			return buf.String()
+		}
+		assert.NotContains(t, read(), "SAMPLING")
+		time.Sleep(2 * time.Second) // fake time: the ticker fires twice
+		synctest.Wait()
+		assert.Equal(t, 1, strings.Count(read(), "SAMPLING suppressed=4 window=1s"), read())
+		require.NoError(t, e.shutdownFunc(t.Context()))
+		assert.Equal(t, 1, strings.Count(read(), "SAMPLING"), "nothing left to report at shutdown")
+	})
 }
