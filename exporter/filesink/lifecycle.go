@@ -1,0 +1,75 @@
+package filesink // import "github.com/resilientsink/resilientsink/exporter/filesink"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// flushLoop writes the buffer every flush_interval (durability buffered).
+func (w *writer) flushLoop() {
+	t := time.NewTicker(w.set.flushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stopFlush:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			var err error
+			if !w.closed {
+				err = w.flushLocked(w.obs)
+			}
+			w.mu.Unlock()
+			if err != nil {
+				w.logger.Warn("Flush failed; the buffer is kept and retried", zap.Error(err))
+			}
+		}
+	}
+}
+
+// close flushes, fsyncs (unless buffered), unlocks and closes the file, and
+// stops the background goroutines. It is idempotent.
+func (w *writer) close(ctx context.Context) error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	if w.stopFlush != nil {
+		close(w.stopFlush)
+		w.flushWG.Wait()
+	}
+	var errs []error
+	w.mu.Lock()
+	if err := w.flushLocked(w.obs); err != nil {
+		errs = append(errs, fmt.Errorf("%d buffered bytes lost: %w", len(w.buf), err))
+	}
+	if w.set.durability != DurabilityBuffered {
+		if err := w.f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("fsync %q: %w", w.set.path, err))
+		} else {
+			w.gc.mu.Lock()
+			w.gc.synced = w.seq.Load()
+			w.gc.mu.Unlock()
+		}
+	}
+	w.fileMu.Lock()
+	if err := w.f.Close(); err != nil { // closing the descriptor releases the lock
+		errs = append(errs, fmt.Errorf("close %q: %w", w.set.path, err))
+	}
+	w.f = nil
+	w.fileMu.Unlock()
+	w.mu.Unlock()
+	if w.backups != nil {
+		if err := w.backups.stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
