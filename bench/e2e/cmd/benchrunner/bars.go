@@ -59,15 +59,15 @@ func (rep *report) bars(b *strings.Builder) {
 				ln, ratio, s.cpu("anchor-nop").format(2), s.cpu("ours-nop").format(2), verdict(ok))
 		}
 		if len(s.runs["ours-rs-filesink"]) > 0 && len(s.runs["anchor-file"]) > 0 {
-			a, o := s.marginal("anchor-file", anchorBuild), s.marginal("ours-rs-filesink", oursBuild)
-			f := s.marginal("ours-filesink", oursBuild)
+			a, o := s.marginal("anchor-file"), s.marginal("ours-rs-filesink")
+			f := s.marginal("ours-filesink")
 			ratio := o.median / a.median
 			counted := allCounted(s.runs["anchor-file"]) && allCounted(s.runs["ours-rs-filesink"])
 			fmt.Fprintf(b, "| %s | 2 | resilientsink → filesink marginal ≤ %.2f× fileexporter's, every record counted back in both | %.2f× (%.2f vs %.2f µs/record; filesink alone %.2f µs, %.2f×); counted back: %s | %s |\n",
 				ln, barFileRatio, ratio, o.median, a.median, f.median, f.median/a.median, yesNo(counted), verdict(ratio <= barFileRatio && counted))
 		}
 		if len(s.runs["ours-console"]) > 0 && len(s.runs["anchor-debug"]) > 0 {
-			a, o := s.marginal("anchor-debug", anchorBuild), s.marginal("ours-console", oursBuild)
+			a, o := s.marginal("anchor-debug"), s.marginal("ours-console")
 			ratio := o.median / a.median
 			fmt.Fprintf(b, "| %s | 3 | consolesink marginal ≤ %.2f× debug's | %.2f× (%.2f vs %.2f µs/record) | %s |\n",
 				ln, barConsoleRatio, ratio, o.median, a.median, verdict(ratio <= barConsoleRatio))

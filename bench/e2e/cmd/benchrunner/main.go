@@ -55,7 +55,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.reps, "reps", 3, "repetitions (rounds) of every variant per load")
 	fs.IntVar(&o.workers, "workers", 4, "telemetrygen workers at the unlimited rate")
 	fs.IntVar(&o.batch, "batch", 100, "log records per export request")
-	fs.IntVar(&o.fixedWorkers, "fixed-workers", 5, "telemetrygen workers at the fixed rate")
+	fs.IntVar(&o.fixedWorkers, "fixed-workers", 20, "telemetrygen workers at the fixed rate")
 	fs.Float64Var(&o.fixedRate, "fixed-rate", 1000, "records per second per worker at the fixed rate (telemetrygen undershoots above about 1000)")
 	fs.DurationVar(&o.drainMax, "drain-max", 20*time.Second, "longest wait for a pipeline to drain after the load")
 	fs.StringVar(&o.cases, "cases", "repro,1,2,3,4", "comma-separated subset of repro,1,2,3,4")

@@ -55,13 +55,18 @@ func TestNopAgree(t *testing.T) {
 func TestMarginalPairsRounds(t *testing.T) {
 	s := resultSet{runs: map[string][]runResult{
 		"anchor-nop":  {{cpuPerRecUs: 2}, {cpuPerRecUs: 3}, {cpuPerRecUs: 2.5}},
+		"ours-nop":    {{cpuPerRecUs: 2}, {cpuPerRecUs: 3}, {cpuPerRecUs: math.NaN()}},
 		"anchor-file": {{cpuPerRecUs: 4}, {cpuPerRecUs: 6}, {cpuPerRecUs: 4.1}},
+		"ours-file":   {{cpuPerRecUs: 3}, {cpuPerRecUs: 5}, {cpuPerRecUs: 3}, {cpuPerRecUs: 9}},
 	}}
-	m := s.marginal("anchor-file", anchorBuild)
+	m := s.marginal("anchor-file")
 	assert.Equal(t, 3, m.n)
-	assert.InDelta(t, 2.0, m.median, 1e-9) // per round: 2, 3, 1.6
+	assert.InDelta(t, 2.0, m.median, 1e-9) // per round: 2, 3, 1.6 (round 3: anchor nop only)
 	assert.InDelta(t, 1.6, m.lo, 1e-9)
 	assert.InDelta(t, 3.0, m.hi, 1e-9)
+	m = s.marginal("ours-file")
+	assert.Equal(t, 3, m.n, "a round without any nop is left out")
+	assert.InDelta(t, 1.0, m.median, 1e-9) // 1, 2, 0.5
 }
 
 func TestAllCounted(t *testing.T) {
