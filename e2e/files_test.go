@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
 // seqKey is the log record attribute carrying the e2e client's sequence number.
@@ -22,7 +26,7 @@ const seqKey = "e2e.seq"
 
 // fileContent is what one filesink JSON file holds.
 type fileContent struct {
-	Lines   int           // complete lines
+	Lines   int           // complete lines (json) or frames (proto)
 	Records int           // log records, spans or data points in them
 	Bad     []string      // complete lines that do not parse (at most a few kept)
 	BadN    int           // how many complete lines do not parse
@@ -43,27 +47,106 @@ func readFile(path, signal string) (fileContent, error) {
 		return fc, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
+	err = fc.addJSON(f, signal)
+	return fc, err
+}
+
+// addJSON adds the lines of r (OTLP/JSON, one request a line) to fc.
+func (fc *fileContent) addJSON(r io.Reader, signal string) error {
+	br := bufio.NewReaderSize(r, 1<<20)
 	for {
-		line, err := r.ReadBytes('\n')
+		line, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
 			fc.Tail = len(line)
-			return fc, nil
+			return nil
 		}
 		if err != nil {
-			return fc, err
+			return err
 		}
 		fc.Lines++
 		fc.Prefix += len(line)
-		n, perr := countRecords(bytes.TrimSuffix(line, []byte{'\n'}), signal, fc.Seqs)
-		if perr != nil {
-			fc.BadN++
-			if len(fc.Bad) < 3 {
-				fc.Bad = append(fc.Bad, fmt.Sprintf("line %d: %v", fc.Lines, perr))
-			}
-			continue
+		fc.add(countRecords(bytes.TrimSuffix(line, []byte{'\n'}), signal, fc.Seqs))
+	}
+}
+
+// addProto adds the frames of r (4-byte big-endian length, then an OTLP
+// protobuf export request) to fc; Lines counts frames.
+func (fc *fileContent) addProto(r io.Reader, signal string) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var hdr [4]byte
+	for {
+		n, err := io.ReadFull(br, hdr[:])
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-		fc.Records += n
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			fc.Tail = n
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		msg := make([]byte, binary.BigEndian.Uint32(hdr[:]))
+		m, err := io.ReadFull(br, msg)
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			fc.Tail = 4 + m
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fc.Lines++
+		fc.Prefix += 4 + len(msg)
+		fc.add(countProto(msg, signal, fc.Seqs))
+	}
+}
+
+func (fc *fileContent) add(n int, err error) {
+	if err != nil {
+		fc.BadN++
+		if len(fc.Bad) < 3 {
+			fc.Bad = append(fc.Bad, fmt.Sprintf("record %d: %v", fc.Lines, err))
+		}
+		return
+	}
+	fc.Records += n
+}
+
+// countProto decodes one OTLP protobuf export request with pdata.
+func countProto(msg []byte, signal string, seqs map[int64]int) (int, error) {
+	switch signal {
+	case "logs":
+		req := plogotlp.NewExportRequest()
+		if err := req.UnmarshalProto(msg); err != nil {
+			return 0, err
+		}
+		countSeqs(req.Logs(), seqs)
+		return req.Logs().LogRecordCount(), nil
+	case "traces":
+		req := ptraceotlp.NewExportRequest()
+		if err := req.UnmarshalProto(msg); err != nil {
+			return 0, err
+		}
+		return req.Traces().SpanCount(), nil
+	case "metrics":
+		req := pmetricotlp.NewExportRequest()
+		if err := req.UnmarshalProto(msg); err != nil {
+			return 0, err
+		}
+		return req.Metrics().DataPointCount(), nil
+	}
+	return 0, fmt.Errorf("unknown signal %q", signal)
+}
+
+func countSeqs(ld plog.Logs, seqs map[int64]int) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if v, ok := lr.Attributes().Get(seqKey); ok {
+					seqs[v.Int()]++
+				}
+			}
+		}
 	}
 }
 
@@ -84,15 +167,7 @@ func countRecords(line []byte, signal string, seqs map[int64]int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					if v, ok := lr.Attributes().Get(seqKey); ok {
-						seqs[v.Int()]++
-					}
-				}
-			}
-		}
+		countSeqs(ld, seqs)
 		return ld.LogRecordCount(), nil
 	case "traces":
 		var u ptrace.JSONUnmarshaler
