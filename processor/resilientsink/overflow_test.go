@@ -208,6 +208,8 @@ func TestByteBudgetNeverExceeded(t *testing.T) {
 			cfg.QueueSize = 100000
 			cfg.MemoryLimitMiB = 1
 			cfg.Overflow = policy
+			cfg.CircuitBreaker.OpenTimeout = 50 * time.Millisecond
+			cfg.CircuitBreaker.MaxOpenTimeout = 50 * time.Millisecond
 			h := newHarness(t, cfg)
 			h.down.set(modeFail)
 			h.start()
@@ -232,7 +234,7 @@ func TestByteBudgetNeverExceeded(t *testing.T) {
 
 func (h *harness) requireEventuallyDrained() {
 	h.t.Helper()
-	require.Eventually(h.t, func() bool { return h.metric("queue_batches") == 0 }, 10*time.Second, time.Millisecond)
+	require.Eventually(h.t, func() bool { return h.metric("queue_batches") == 0 }, 30*time.Second, time.Millisecond)
 	h.requireBalanced()
 }
 
