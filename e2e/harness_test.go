@@ -170,14 +170,17 @@ func (c *collector) startNoWait() {
 	logPath := filepath.Join(c.dir, fmt.Sprintf("%s-run%d.log", c.name, c.runs))
 	f, err := os.Create(logPath)
 	require.NoError(t, err)
+	stdout, err := os.Create(strings.TrimSuffix(logPath, ".log") + ".stdout")
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), processLifetime)
 	cmd := exec.CommandContext(ctx, otelcolBin(t), c.args...)
-	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Stdout, cmd.Stderr = stdout, f
 	cmd.Dir = c.dir
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		cancel()
 		_ = f.Close()
+		_ = stdout.Close()
 		t.Fatalf("%s: start: %v", c.name, err)
 	}
 	p := &process{cmd: cmd, cancel: cancel, logPath: logPath, done: make(chan struct{})}
@@ -185,6 +188,7 @@ func (c *collector) startNoWait() {
 		p.err = cmd.Wait()
 		p.exitAt = time.Now()
 		_ = f.Close()
+		_ = stdout.Close()
 		close(p.done)
 	}()
 	c.proc = p
@@ -259,13 +263,21 @@ func (c *collector) kill() {
 	_, _ = c.waitExit(30 * time.Second)
 }
 
-// logs returns the output of the current run.
+// logs returns the standard error (the collector's own log) of the current run.
 func (c *collector) logs() string {
 	b, err := os.ReadFile(c.proc.logPath)
 	if err != nil {
 		return fmt.Sprintf("(no log: %v)", err)
 	}
 	return string(b)
+}
+
+// stdout returns the standard output of the current run.
+func (c *collector) stdout() []byte {
+	c.t.Helper()
+	b, err := os.ReadFile(strings.TrimSuffix(c.proc.logPath, ".log") + ".stdout")
+	require.NoError(c.t, err)
+	return b
 }
 
 // dumpLogs prints the tail of every run's output, for failed tests.
@@ -280,7 +292,10 @@ func (c *collector) dumpLogs() {
 		if len(lines) > 80 {
 			lines = append([]string{fmt.Sprintf("... (%d lines cut)", len(lines)-80)}, lines[len(lines)-80:]...)
 		}
-		c.t.Logf("==== %s run %d output (%s) ====\n%s", c.name, i, path, strings.Join(lines, "\n"))
+		c.t.Logf("==== %s run %d stderr (%s) ====\n%s", c.name, i, path, strings.Join(lines, "\n"))
+		if out, err := os.ReadFile(strings.TrimSuffix(path, ".log") + ".stdout"); err == nil && len(out) > 0 {
+			c.t.Logf("==== %s run %d stdout, last lines ====\n%s", c.name, i, tail(string(out), 10))
+		}
 	}
 }
 
