@@ -1,0 +1,139 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package manifesttest // import "github.com/resilientsink/resilientsink/deploy/kubernetes/manifesttest"
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Sizing constants of the checks; deploy/kubernetes/README.md explains them.
+const (
+	// ContainerName is the collector's container in the pod.
+	ContainerName = "otelcol"
+	// RunAsUser is the non-root UID of the image (Dockerfile USER).
+	RunAsUser = 10001
+	// OverheadMiB is the memory above the sum of the resilientsink budgets:
+	// the collector's baseline RSS (about 35-50 MiB), receiver decode and
+	// exporter buffers, GC headroom.
+	OverheadMiB = 128
+	// BaselineHeapMiB is the heap of an idle collector; GOMEMLIMIT must leave
+	// at least this much above the budgets, or the GC runs flat out when the
+	// queues are full.
+	BaselineHeapMiB = 40
+	// ExporterShutdownMargin is the time allowed, after the last resilientsink
+	// drains, for the receivers' and exporters' own Shutdown.
+	ExporterShutdownMargin = 10 * time.Second
+	// GOMEMLIMIT must lie between these fractions of the memory limit.
+	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
+)
+
+// Subject is what the checks look at: the workload, its collector container,
+// and the collector configuration mounted into it.
+type Subject struct {
+	// Workload is the Deployment or DaemonSet.
+	Workload Workload
+	// Container is the collector container.
+	Container *corev1.Container
+	// ConfigPath is the --config path inside the container.
+	ConfigPath string
+	// ConfigYAML is the collector configuration from the ConfigMap.
+	ConfigYAML []byte
+	// Config is ConfigYAML decoded.
+	Config *CollectorConfig
+}
+
+// Resolve finds the workload, its collector container and the collector
+// configuration (from the --config argument, through the volume mount, to the
+// ConfigMap's key).
+func Resolve(r *Rendered) (*Subject, error) {
+	w, err := r.Workload()
+	if err != nil {
+		return nil, err
+	}
+	s := &Subject{Workload: w}
+	for i := range w.Template.Spec.Containers {
+		if w.Template.Spec.Containers[i].Name == ContainerName {
+			s.Container = &w.Template.Spec.Containers[i]
+		}
+	}
+	if s.Container == nil {
+		return nil, fmt.Errorf("%s %s: container %q not found", w.Kind, w.Name, ContainerName)
+	}
+	for _, a := range append(append([]string{}, s.Container.Command...), s.Container.Args...) {
+		if p, ok := strings.CutPrefix(a, "--config="); ok {
+			s.ConfigPath = p
+		}
+	}
+	if !path.IsAbs(s.ConfigPath) {
+		return nil, fmt.Errorf("args must contain --config=<absolute path>, got %q", s.Container.Args)
+	}
+	mount, ok := mountFor(s.Container, s.ConfigPath)
+	if !ok {
+		return nil, fmt.Errorf("config %s is not on a volume mount", s.ConfigPath)
+	}
+	vol, ok := volume(w.Template, mount.Name)
+	if !ok || vol.ConfigMap == nil {
+		return nil, fmt.Errorf("volume %q of the config must be a configMap", mount.Name)
+	}
+	key := strings.TrimPrefix(strings.TrimPrefix(s.ConfigPath, mount.MountPath), "/")
+	for _, cm := range r.ConfigMaps {
+		if cm.Name == vol.ConfigMap.Name {
+			data, ok := cm.Data[key]
+			if !ok {
+				return nil, fmt.Errorf("configmap %s has no key %q", cm.Name, key)
+			}
+			s.ConfigYAML = []byte(data)
+		}
+	}
+	if s.ConfigYAML == nil {
+		return nil, fmt.Errorf("configmap %q of volume %q not rendered", vol.ConfigMap.Name, vol.Name)
+	}
+	if s.Config, err = ParseCollectorConfig(s.ConfigYAML); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Check resolves the rendering and runs every check on it. The error joins one
+// line per violated invariant.
+func Check(r *Rendered) error {
+	s, err := Resolve(r)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	errs = append(errs, s.checkSecurity()...)
+	errs = append(errs, s.checkProbes()...)
+	errs = append(errs, s.checkShutdown()...)
+	errs = append(errs, s.checkMemory()...)
+	errs = append(errs, s.checkFilesink()...)
+	errs = append(errs, s.checkPorts(r)...)
+	errs = append(errs, s.Config.checkSyncExporters()...)
+	return errors.Join(errs...)
+}
+
+// mountFor returns the container's volume mount holding file p.
+func mountFor(c *corev1.Container, p string) (corev1.VolumeMount, bool) {
+	for _, m := range c.VolumeMounts {
+		if p == m.MountPath || strings.HasPrefix(p, strings.TrimSuffix(m.MountPath, "/")+"/") {
+			return m, true
+		}
+	}
+	return corev1.VolumeMount{}, false
+}
+
+func volume(t *corev1.PodTemplateSpec, name string) (corev1.Volume, bool) {
+	for _, v := range t.Spec.Volumes {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return corev1.Volume{}, false
+}

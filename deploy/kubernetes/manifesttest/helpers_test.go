@@ -1,0 +1,61 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package manifesttest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	baseDir      = "../base"
+	daemonSetDir = "../overlays/daemonset"
+	repoRoot     = "../../.."
+)
+
+// render renders dir and fails the test on error.
+func render(t *testing.T, dir string) *Rendered {
+	t.Helper()
+	r, err := Render(dir)
+	require.NoError(t, err)
+	return r
+}
+
+// subject resolves a rendering and fails the test on error.
+func subject(t *testing.T, r *Rendered) *Subject {
+	t.Helper()
+	s, err := Resolve(r)
+	require.NoError(t, err)
+	return s
+}
+
+// replaceConfig edits the collector configuration inside the rendered
+// ConfigMap; old must occur.
+func replaceConfig(t *testing.T, r *Rendered, old, new string) {
+	t.Helper()
+	require.Len(t, r.ConfigMaps, 1)
+	cm := r.ConfigMaps[0]
+	data := cm.Data["config.yaml"]
+	require.Contains(t, data, old)
+	cm.Data["config.yaml"] = strings.ReplaceAll(data, old, new)
+}
+
+// errLines splits a joined error into its lines ("" for nil).
+func errLines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+// repoFile reads a file of the repository.
+func repoFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := readFile(filepath.Join(repoRoot, name))
+	require.NoError(t, err)
+	return b
+}

@@ -1,0 +1,75 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package manifesttest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// otelcolBin returns the collector binary named by OTELCOL_BIN; the test fails
+// (never skips) without it.
+func otelcolBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		t.Fatal("OTELCOL_BIN must name the otelcol-resilient binary (make otelcol builds _build/otelcol-resilient), got unset")
+	}
+	abs, err := filepath.Abs(bin)
+	require.NoError(t, err)
+	_, err = os.Stat(abs)
+	require.NoError(t, err, "OTELCOL_BIN")
+	return abs
+}
+
+// validate runs `otelcol-resilient validate` on a configuration.
+func validate(t *testing.T, bin string, config []byte) (string, error) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(p, config, 0o600))
+	out, err := exec.CommandContext(t.Context(), bin, "validate", "--config="+p).CombinedOutput()
+	return string(out), err
+}
+
+// TestValidateConfigs runs the distribution's own validation on the collector
+// configuration embedded in each rendered ConfigMap and on the image's default.
+func TestValidateConfigs(t *testing.T) {
+	bin := otelcolBin(t)
+	configs := map[string][]byte{"image default": repoFile(t, "deploy/docker/config.yaml")}
+	for _, dir := range []string{baseDir, daemonSetDir} {
+		configs[dir] = subject(t, render(t, dir)).ConfigYAML
+	}
+	for name, cfg := range configs {
+		t.Run(name, func(t *testing.T) {
+			out, err := validate(t, bin, cfg)
+			require.NoError(t, err, out)
+		})
+	}
+}
+
+// TestValidateRejects shows that validate does catch what the checks do not
+// read: a misspelt key and a bad enum value.
+func TestValidateRejects(t *testing.T) {
+	bin := otelcolBin(t)
+	cfg := string(subject(t, render(t, baseDir)).ConfigYAML)
+	tests := []struct{ name, old, new, want string }{
+		{name: "misspelt key", old: "memory_limit_mib: 16", new: "memory_limt_mib: 16", want: "invalid keys: memory_limt_mib"},
+		{name: "bad overflow", old: "overflow: drop_oldest", new: "overflow: dropoldest", want: "overflow"},
+		{name: "unknown exporter", old: "exporters: [filesink]", new: "exporters: [filesinkk]", want: "filesinkk"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Contains(t, cfg, tt.old)
+			out, err := validate(t, bin, []byte(strings.ReplaceAll(cfg, tt.old, tt.new)))
+			require.Error(t, err)
+			assert.Contains(t, out, tt.want)
+		})
+	}
+}
