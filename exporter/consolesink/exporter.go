@@ -27,16 +27,16 @@ const maxRetainedBuffer = 4 << 20
 // with one Write call. It is safe for concurrent use: mu serializes
 // encoding and writing.
 type consoleExporter struct {
-	mu        sync.Mutex
-	w         io.Writer
-	buf       []byte
-	lines     lineWriter // text, json, logfmt
-	otlpJSON  bool       // format otlp_json
-	basic     bool       // verbosity basic (not for otlp_json)
-	now       func() time.Time
-	tel       *metadata.TelemetryBuilder
-	midLine   bool // the last write failed part-way through a line
-	otlpScrap otlpSampling
+	mu       sync.Mutex
+	w        io.Writer
+	buf      []byte
+	lines    lineWriter // text, json, logfmt
+	otlpJSON bool       // format otlp_json
+	basic    bool       // verbosity basic (not for otlp_json)
+	now      func() time.Time
+	tel      *metadata.TelemetryBuilder
+	midLine  bool         // the last write failed part-way through a line
+	otlp     otlpSampling // otlp_json encoding and its sampling
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -56,7 +56,7 @@ func newConsoleExporter(cfg *Config, w io.Writer, color bool, tel *metadata.Tele
 		stop:     make(chan struct{}),
 	}
 	e.lines.sampler = newSampler(cfg.Sampling.Initial, cfg.Sampling.Thereafter)
-	e.otlpScrap.sampler = e.lines.sampler
+	e.otlp.sampler = e.lines.sampler
 	switch cfg.Format {
 	case FormatJSON:
 		e.lines.enc = &jsonEncoder{}
@@ -151,7 +151,7 @@ func (e *consoleExporter) pushLogs(_ context.Context, ld plog.Logs) error {
 	var printed, suppressed int
 	switch {
 	case e.otlpJSON:
-		buf, printed, suppressed = e.otlpScrap.appendLogs(buf, ld)
+		buf, printed, suppressed = e.otlp.appendLogs(buf, ld)
 	case e.basic:
 		buf = e.lines.appendLogSummary(buf, ld, pcommon.NewTimestampFromTime(now))
 	default:
@@ -168,7 +168,7 @@ func (e *consoleExporter) pushTraces(_ context.Context, td ptrace.Traces) error 
 	var printed, suppressed int
 	switch {
 	case e.otlpJSON:
-		buf, printed, suppressed = e.otlpScrap.appendTraces(buf, td)
+		buf, printed, suppressed = e.otlp.appendTraces(buf, td)
 	case e.basic:
 		buf = e.lines.appendSpanSummary(buf, td, pcommon.NewTimestampFromTime(now))
 	default:
@@ -185,7 +185,7 @@ func (e *consoleExporter) pushMetrics(_ context.Context, md pmetric.Metrics) err
 	var printed, suppressed int
 	switch {
 	case e.otlpJSON:
-		buf, printed, suppressed = e.otlpScrap.appendMetrics(buf, md)
+		buf, printed, suppressed = e.otlp.appendMetrics(buf, md)
 	case e.basic:
 		buf = e.lines.appendPointSummary(buf, md, pcommon.NewTimestampFromTime(now))
 	default:

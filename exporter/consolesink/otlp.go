@@ -35,7 +35,7 @@ func (o *otlpSampling) decide(n int) int {
 	return kept
 }
 
-// kept reports the stored decision for the next record.
+// next returns the stored decision for record *idx and advances idx.
 func (o *otlpSampling) next(idx *int) bool {
 	k := o.keep[*idx]
 	*idx++
