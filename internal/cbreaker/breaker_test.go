@@ -188,9 +188,9 @@ func TestStateString(t *testing.T) {
 	assert.Equal(t, "half_open", StateHalfOpen.String())
 	assert.Equal(t, "open", StateOpen.String())
 	assert.Equal(t, "state(7)", State(7).String())
-	assert.Equal(t, State(0), StateClosed)
-	assert.Equal(t, State(1), StateHalfOpen)
-	assert.Equal(t, State(2), StateOpen)
+	assert.Equal(t, StateClosed, State(0))
+	assert.Equal(t, StateHalfOpen, State(1))
+	assert.Equal(t, StateOpen, State(2))
 }
 
 func TestZeroTokenDoneIsNoop(t *testing.T) {
@@ -209,7 +209,7 @@ func TestAllowDoneAtTakeTheTime(t *testing.T) {
 	b.doneAt(t0, tok, errFail)
 	assert.Equal(t, t0.Add(DefaultOpenTimeout), b.OpenUntil())
 	_, err = b.allowAt(t0.Add(DefaultOpenTimeout - 1))
-	assert.ErrorIs(t, err, ErrOpen)
+	require.ErrorIs(t, err, ErrOpen)
 	tok, err = b.allowAt(t0.Add(DefaultOpenTimeout))
 	require.NoError(t, err)
 	b.doneAt(t0.Add(DefaultOpenTimeout), tok, nil)
