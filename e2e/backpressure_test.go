@@ -3,22 +3,32 @@
 package e2e
 
 import (
+	"bytes"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/grpc/codes"
 )
 
-// TestBackpressureRejectLosesNothing: with overflow reject and B down, A's
-// small queue fills and the client gets UNAVAILABLE for what does not fit;
-// once B is back, every record the client got OK for is in B's files exactly
-// once, and A dropped nothing.
-func TestBackpressureRejectLosesNothing(t *testing.T) {
+// TestBackpressureLosesNothing: with overflow reject (or block, after
+// block_timeout) and B down, A's small queue fills and the client gets
+// UNAVAILABLE (HTTP 503) for what does not fit; once B is back, every record
+// the client got OK for is in B's files exactly once, and A dropped nothing.
+func TestBackpressureLosesNothing(t *testing.T) {
+	for _, overflow := range []string{"reject", "block"} {
+		t.Run(overflow, func(t *testing.T) {
+			testBackpressure(t, "processors:\n  resilientsink:\n    queue_size: 10\n    overflow: "+overflow+"\n    block_timeout: 200ms\n")
+		})
+	}
+}
+
+func testBackpressure(t *testing.T, override string) {
 	b := newCollector(t, "B", sinkConfig)
-	a := newCollector(t, "A", forwarderConfig(b.grpcEndpoint()),
-		"processors:\n  resilientsink:\n    queue_size: 10\n    overflow: reject\n")
+	a := newCollector(t, "A", forwarderConfig(b.grpcEndpoint()), override)
 	b.start()
 	a.start()
 	l := startLoad(t, newLogClient(t, a.grpcEndpoint()), loadBatch, loadInterval)
@@ -27,13 +37,16 @@ func TestBackpressureRejectLosesNothing(t *testing.T) {
 	})
 
 	b.stop(30 * time.Second)
-	eventually(t, 30*time.Second, "the client to see 20 UNAVAILABLE responses", func() bool {
+	eventually(t, 30*time.Second, "the client to see 10 UNAVAILABLE responses", func() bool {
 		_, _, cs := l.snapshot()
-		return cs[codes.Unavailable] >= 20
+		return cs[codes.Unavailable] >= 10
 	})
 	s := a.scrape()
 	assert.Equal(t, int64(2), s.int(mBreaker), "breaker open while B is down")
 	assert.Positive(t, s.int(mRefused), "refused_items while the queue is full")
+	// An OTLP/HTTP client is told 503 for the same reason.
+	const httpRecords = 5
+	assert.Equal(t, http.StatusServiceUnavailable, postLogs(t, a.httpEndpoint(), 2_000_000, httpRecords))
 
 	b.start()
 	_, okAtRestart, _ := l.snapshot()
@@ -54,11 +67,11 @@ func TestBackpressureRejectLosesNothing(t *testing.T) {
 			return false
 		}
 		acc = s.accounting()
-		return acc.Queued == 0 && acc.Incoming == res.Sent && acc.balanced()
+		return acc.Queued == 0 && acc.Incoming == res.Sent+httpRecords && acc.balanced()
 	})
 	t.Logf("A: %s", acc)
 	assert.Zero(t, acc.Dropped, "dropped: %v", acc.DroppedBy)
-	assert.Equal(t, res.Failed, acc.Refused, "A's refused_items = records the client got an error for")
+	assert.Equal(t, res.Failed+httpRecords, acc.Refused, "A's refused_items = records the clients got an error for")
 	assert.Equal(t, int64(len(res.Accepted)), acc.Sent)
 
 	var fc fileContent
@@ -68,4 +81,17 @@ func TestBackpressureRejectLosesNothing(t *testing.T) {
 	})
 	require.Positive(t, res.Failed, "the client must have been refused")
 	requireExactlyOnce(t, fc, res.Accepted)
+}
+
+// postLogs sends records first .. first+n-1 as one OTLP/HTTP JSON request and
+// returns the HTTP status.
+func postLogs(t *testing.T, endpoint string, first int64, n int) int {
+	t.Helper()
+	body, err := plogotlp.NewExportRequestFromLogs(makeLogs(first, n)).MarshalJSON()
+	require.NoError(t, err)
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Post("http://"+endpoint+"/v1/logs", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return resp.StatusCode
 }
