@@ -129,15 +129,17 @@ func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
+	h := c.tel.tb.ProcessorResilientsinkSendDuration
+	if !h.Enabled(ctx) {
+		return c.call(ctx, b.data)
+	}
 	start := time.Now()
 	err := c.call(ctx, b.data)
-	if h := c.tel.tb.ProcessorResilientsinkSendDuration; h.Enabled(ctx) {
-		outcome := c.tel.success
-		if err != nil {
-			outcome = c.tel.failure
-		}
-		h.Record(context.Background(), float64(time.Since(start))/float64(time.Millisecond), outcome)
+	outcome := c.tel.success
+	if err != nil {
+		outcome = c.tel.failure
 	}
+	h.Record(context.Background(), float64(time.Since(start))/float64(time.Millisecond), outcome)
 	return err
 }
 
