@@ -19,6 +19,9 @@ import (
 // An encoder keeps per-line state and is not safe for concurrent use; the
 // exporter calls it under its mutex. No method allocates once the buffer and
 // the encoder's scratch space have grown to their steady-state size.
+//
+// Every key argument is one of the walkers' own plain-ASCII constants and is
+// written without escaping; attribute keys inside maps are escaped.
 type lineEncoder interface {
 	// begin starts a line at the end of dst.
 	begin(dst []byte) []byte

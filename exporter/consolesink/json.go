@@ -20,12 +20,16 @@ type jsonEncoder struct {
 
 var _ lineEncoder = (*jsonEncoder)(nil)
 
+// key starts a field with one of the encoder's own keys (plain ASCII
+// constants such as "trace_id"), which need no escaping; attribute keys are
+// escaped by appendJSONMap.
 func (e *jsonEncoder) key(dst []byte, k string) []byte {
 	if len(dst) > e.lineStart+1 {
 		dst = append(dst, ',')
 	}
-	dst = appendJSONString(dst, k)
-	return append(dst, ':')
+	dst = append(dst, '"')
+	dst = append(dst, k...)
+	return append(dst, '"', ':')
 }
 
 func (e *jsonEncoder) begin(dst []byte) []byte {
@@ -96,7 +100,7 @@ func (e *jsonEncoder) duration(dst []byte, key string, ns int64) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, '"')
-	dst = append(dst, key...) // keys passed here are plain ASCII constants
+	dst = append(dst, key...)
 	dst = append(dst, `_ns":`...)
 	return strconv.AppendInt(dst, ns, 10)
 }

@@ -40,9 +40,12 @@ func (e *kvEncoder) sep(dst []byte) []byte {
 	return dst
 }
 
+// key starts a field with one of the encoder's own keys (plain ASCII
+// constants such as "trace_id"), which need no sanitizing; attribute keys go
+// through appendKey in attrs.
 func (e *kvEncoder) key(dst []byte, k string) []byte {
 	dst = e.sep(dst)
-	dst = appendKey(dst, k)
+	dst = append(dst, k...)
 	return append(dst, '=')
 }
 
