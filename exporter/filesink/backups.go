@@ -105,7 +105,7 @@ func (b *backupWorker) pass() {
 			}
 			np, err := compressFile(b.ctx, list[i].path, c, b.set.mode)
 			if err != nil {
-				b.obs.writeError()
+				b.obs.writeError(b.ctx)
 				b.logger.Warn("Cannot compress backup", zap.String("backup", list[i].path), zap.Error(err))
 				continue
 			}

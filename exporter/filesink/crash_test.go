@@ -2,7 +2,6 @@ package filesink
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +28,7 @@ const (
 
 // TestHelperProcess is not a test: it is the child process of the crash and
 // lock tests, which re-run the test binary with envHelperMode set.
-func TestHelperProcess(t *testing.T) {
+func TestHelperProcess(_ *testing.T) {
 	mode := os.Getenv(envHelperMode)
 	if mode == "" {
 		return
@@ -145,5 +144,5 @@ func TestLockErrorIsErrLocked(t *testing.T) {
 	// A second open file description in this process conflicts like another process would.
 	_, err := openWriter(writerSettings{path: path, format: FormatJSON, durability: DurabilityFlushed, mode: 0o600},
 		defaultFileSystem(), zap.NewNop(), nil)
-	require.True(t, errors.Is(err, errLocked), "got %v", err)
+	require.ErrorIs(t, err, errLocked)
 }

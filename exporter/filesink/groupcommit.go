@@ -51,7 +51,7 @@ func (w *writer) waitSynced(ctx context.Context, seq uint64, obs *observer) erro
 		r := &syncRound{done: make(chan struct{})}
 		gc.round = r
 		gc.mu.Unlock()
-		w.runSyncRound(r, obs)
+		w.runSyncRound(ctx, r, obs)
 		if r.upTo >= seq {
 			return r.err
 		}
@@ -61,7 +61,7 @@ func (w *writer) waitSynced(ctx context.Context, seq uint64, obs *observer) erro
 // runSyncRound fsyncs the active file. Writes counted before the file is
 // read are in it or in an earlier file, which rotation fsynced under synced
 // durability before it switched files.
-func (w *writer) runSyncRound(r *syncRound, obs *observer) {
+func (w *writer) runSyncRound(ctx context.Context, r *syncRound, obs *observer) {
 	w.fileMu.RLock()
 	f := w.f
 	upTo := w.seq.Load()
@@ -71,9 +71,9 @@ func (w *writer) runSyncRound(r *syncRound, obs *observer) {
 	} else {
 		start := time.Now()
 		err = f.Sync()
-		obs.fsyncDuration(time.Since(start))
+		obs.fsyncDuration(ctx, time.Since(start))
 		if err != nil {
-			obs.writeError()
+			obs.writeError(ctx)
 			err = fmt.Errorf("fsync %q: %w", w.set.path, err)
 		}
 	}

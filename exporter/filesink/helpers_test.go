@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"os"
 	"sync"
@@ -196,8 +195,6 @@ func faultFS(mk func() *faultFile, opened *[]*faultFile, mu *sync.Mutex) fileSys
 	}
 	return fs
 }
-
-var errInjected = errors.New("injected fault")
 
 var _ io.ReaderAt = (*faultFile)(nil)
 

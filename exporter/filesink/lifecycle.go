@@ -11,6 +11,7 @@ import (
 
 // flushLoop writes the buffer every flush_interval (durability buffered).
 func (w *writer) flushLoop() {
+	ctx := context.Background()
 	t := time.NewTicker(w.set.flushInterval)
 	defer t.Stop()
 	for {
@@ -21,7 +22,7 @@ func (w *writer) flushLoop() {
 			w.mu.Lock()
 			var err error
 			if !w.closed {
-				err = w.flushLocked(w.obs)
+				err = w.flushLocked(ctx, w.obs)
 			}
 			w.mu.Unlock()
 			if err != nil {
@@ -47,7 +48,7 @@ func (w *writer) close(ctx context.Context) error {
 	}
 	var errs []error
 	w.mu.Lock()
-	if err := w.flushLocked(w.obs); err != nil {
+	if err := w.flushLocked(ctx, w.obs); err != nil {
 		errs = append(errs, fmt.Errorf("%d buffered bytes lost: %w", len(w.buf), err))
 	}
 	if w.set.durability != DurabilityBuffered {

@@ -3,6 +3,7 @@ package filesink // import "github.com/resilientsink/resilientsink/exporter/file
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -29,7 +30,7 @@ func completeJSONSize(f io.ReaderAt, size int64) (int64, error) {
 	for end > 0 {
 		start := max(end-repairChunk, 0)
 		chunk := buf[:end-start]
-		if _, err := f.ReadAt(chunk, start); err != nil && err != io.EOF {
+		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
 			return 0, fmt.Errorf("read tail: %w", err)
 		}
 		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {

@@ -103,7 +103,7 @@ func TestFailedWriteIsRolledBack(t *testing.T) {
 				require.NoError(t, w.write(ctx, rec, nil))
 				if dur == DurabilityBuffered {
 					w.mu.Lock()
-					require.NoError(t, w.flushLocked(nil))
+					require.NoError(t, w.flushLocked(context.Background(), nil))
 					w.mu.Unlock()
 				}
 
@@ -112,7 +112,7 @@ func TestFailedWriteIsRolledBack(t *testing.T) {
 				if dur == DurabilityBuffered {
 					require.NoError(t, w.write(ctx, rec, nil), "buffered: accepted into the buffer")
 					w.mu.Lock()
-					err = w.flushLocked(nil)
+					err = w.flushLocked(context.Background(), nil)
 					w.mu.Unlock()
 				} else {
 					err = w.write(ctx, rec, nil)

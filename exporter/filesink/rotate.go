@@ -1,6 +1,7 @@
 package filesink // import "github.com/resilientsink/resilientsink/exporter/filesink"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -36,10 +37,10 @@ func (w *writer) needsRotationLocked(n int) bool {
 // rotateLocked renames the active file to a backup and opens a new active
 // file. The buffer must be empty. On failure the old file stays active.
 // Callers hold mu.
-func (w *writer) rotateLocked(obs *observer) error {
+func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 	if w.dirty {
 		if err := w.f.Truncate(w.size); err != nil {
-			obs.writeError()
+			obs.writeError(ctx)
 			return fmt.Errorf("cut back %q before rotation: %w", w.set.path, err)
 		}
 		w.dirty = false
@@ -47,23 +48,23 @@ func (w *writer) rotateLocked(obs *observer) error {
 	if w.set.durability == DurabilitySynced {
 		// Writes counted before the switch must be on disk: the next fsync round syncs the new file only.
 		if err := w.f.Sync(); err != nil {
-			obs.writeError()
+			obs.writeError(ctx)
 			return fmt.Errorf("fsync %q before rotation: %w", w.set.path, err)
 		}
 	}
 	now := w.fs.now()
 	backup, err := w.backupName(now)
 	if err != nil {
-		obs.writeError()
+		obs.writeError(ctx)
 		return err
 	}
-	if err := os.Rename(w.set.path, backup); err != nil {
-		obs.writeError()
-		return fmt.Errorf("rotate %q: %w", w.set.path, err)
+	if rerr := os.Rename(w.set.path, backup); rerr != nil {
+		obs.writeError(ctx)
+		return fmt.Errorf("rotate %q: %w", w.set.path, rerr)
 	}
 	nf, err := w.openActive()
 	if err != nil {
-		obs.writeError()
+		obs.writeError(ctx)
 		if rerr := os.Rename(backup, w.set.path); rerr != nil {
 			return fmt.Errorf("rotate: %w (restoring the active file from %q failed: %w)", err, backup, rerr)
 		}
@@ -76,7 +77,7 @@ func (w *writer) rotateLocked(obs *observer) error {
 	_ = old.Close() // written and, if synced, fsynced already; the backup is complete
 	w.size = 0
 	w.openedAt = now
-	obs.rotated()
+	obs.rotated(ctx)
 	w.backups.kick()
 	return nil
 }

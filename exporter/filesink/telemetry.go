@@ -12,26 +12,26 @@ type observer struct {
 	tb *metadata.TelemetryBuilder
 }
 
-func (o *observer) written(n int) {
+func (o *observer) written(ctx context.Context, n int) {
 	if o != nil {
-		o.tb.ExporterFilesinkWrittenBytes.Add(context.Background(), int64(n))
+		o.tb.ExporterFilesinkWrittenBytes.Add(ctx, int64(n))
 	}
 }
 
-func (o *observer) writeError() {
+func (o *observer) writeError(ctx context.Context) {
 	if o != nil {
-		o.tb.ExporterFilesinkWriteErrors.Add(context.Background(), 1)
+		o.tb.ExporterFilesinkWriteErrors.Add(ctx, 1)
 	}
 }
 
-func (o *observer) rotated() {
+func (o *observer) rotated(ctx context.Context) {
 	if o != nil {
-		o.tb.ExporterFilesinkRotations.Add(context.Background(), 1)
+		o.tb.ExporterFilesinkRotations.Add(ctx, 1)
 	}
 }
 
-func (o *observer) fsyncDuration(d time.Duration) {
+func (o *observer) fsyncDuration(ctx context.Context, d time.Duration) {
 	if o != nil {
-		o.tb.ExporterFilesinkFsyncDuration.Record(context.Background(), float64(d)/float64(time.Millisecond))
+		o.tb.ExporterFilesinkFsyncDuration.Record(ctx, float64(d)/float64(time.Millisecond))
 	}
 }

@@ -155,7 +155,7 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 		w.mu.Unlock()
 		return errWriterClosed
 	}
-	if err := w.prepareLocked(len(rec), obs); err != nil {
+	if err := w.prepareLocked(ctx, len(rec), obs); err != nil {
 		if w.set.durability != DurabilityBuffered || len(w.buf)+len(rec) > w.maxPending {
 			w.mu.Unlock()
 			return err
@@ -166,7 +166,7 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 		w.mu.Unlock()
 		return nil
 	}
-	err := w.writeLocked(rec, obs)
+	err := w.writeLocked(ctx, rec, obs)
 	seq := w.seq.Load()
 	w.mu.Unlock()
 	if err != nil || w.set.durability != DurabilitySynced {
@@ -177,28 +177,28 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 
 // prepareLocked makes room for a record of n bytes: it flushes a full
 // buffer and rotates when the record would pass a limit. Callers hold mu.
-func (w *writer) prepareLocked(n int, obs *observer) error {
+func (w *writer) prepareLocked(ctx context.Context, n int, obs *observer) error {
 	if w.needsRotationLocked(n) {
-		if err := w.flushLocked(obs); err != nil {
+		if err := w.flushLocked(ctx, obs); err != nil {
 			return err
 		}
-		if err := w.rotateLocked(obs); err != nil {
+		if err := w.rotateLocked(ctx, obs); err != nil {
 			return err
 		}
 	}
 	if len(w.buf) > 0 && len(w.buf)+n > bufferFlushBytes {
-		return w.flushLocked(obs)
+		return w.flushLocked(ctx, obs)
 	}
 	return nil
 }
 
 // flushLocked writes the buffered records in one write. Callers hold mu.
 // On failure the buffer is kept for the next attempt.
-func (w *writer) flushLocked(obs *observer) error {
+func (w *writer) flushLocked(ctx context.Context, obs *observer) error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	if err := w.writeLocked(w.buf, obs); err != nil {
+	if err := w.writeLocked(ctx, w.buf, obs); err != nil {
 		return err
 	}
 	if cap(w.buf) > 4*bufferFlushBytes {
@@ -211,10 +211,10 @@ func (w *writer) flushLocked(obs *observer) error {
 
 // writeLocked writes p in one write call. A failed or short write is cut back
 // so the file ends on a whole record. Callers hold mu.
-func (w *writer) writeLocked(p []byte, obs *observer) error {
+func (w *writer) writeLocked(ctx context.Context, p []byte, obs *observer) error {
 	if w.dirty {
 		if err := w.f.Truncate(w.size); err != nil {
-			obs.writeError()
+			obs.writeError(ctx)
 			return fmt.Errorf("cut back %q after a failed write: %w", w.set.path, err)
 		}
 		w.dirty = false
@@ -224,7 +224,7 @@ func (w *writer) writeLocked(p []byte, obs *observer) error {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		obs.writeError()
+		obs.writeError(ctx)
 		if terr := w.f.Truncate(w.size); terr != nil {
 			w.dirty = true
 			return fmt.Errorf("write %q: %w (cut back failed: %w)", w.set.path, err, terr)
@@ -233,7 +233,7 @@ func (w *writer) writeLocked(p []byte, obs *observer) error {
 	}
 	w.size += int64(n)
 	w.seq.Add(1)
-	obs.written(n)
+	obs.written(ctx, n)
 	return nil
 }
 
