@@ -46,4 +46,6 @@ WORKDIR /var/lib/otelcol-resilient
 EXPOSE 4317 4318 13133 8888
 
 ENTRYPOINT ["/otelcol-resilient"]
-CMD ["--config", "/etc/otelcol-resilient/config.yaml"]
+# The feature gate labels each resilientsink instance's metrics with its
+# pipeline (see deploy/docker/config.yaml).
+CMD ["--config", "/etc/otelcol-resilient/config.yaml", "--feature-gates=telemetry.newPipelineTelemetry"]

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ const (
 	ExporterShutdownMargin = 10 * time.Second
 	// GOMEMLIMIT must lie between these fractions of the memory limit.
 	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
+	// pipelineTelemetryGate labels component metrics with their pipeline.
+	pipelineTelemetryGate = "telemetry.newPipelineTelemetry"
 )
 
 // Subject is what the checks look at: the workload, its collector container,
@@ -116,7 +119,58 @@ func Check(r *Rendered) error {
 	errs = append(errs, s.checkFilesink()...)
 	errs = append(errs, s.checkPorts(r)...)
 	errs = append(errs, s.Config.checkSyncExporters()...)
+	errs = append(errs, CheckTelemetry(s.Config, s.Container.Args)...)
 	return errors.Join(errs...)
+}
+
+// CheckTelemetry checks that, with more than one resilientsink instance, the
+// collector labels each instance's metrics: the telemetry.newPipelineTelemetry
+// feature gate injects the pipeline and component IDs as scope attributes, and
+// the Prometheus reader exports them only with without_scope_info false.
+// Without both, the instances' counters add up into one series and their
+// gauges overwrite one another.
+func CheckTelemetry(cfg *CollectorConfig, args []string) []error {
+	insts, err := cfg.Instances()
+	if err != nil {
+		return []error{err}
+	}
+	if len(insts) < 2 {
+		return nil
+	}
+	var errs []error
+	if !slices.Contains(featureGates(args), pipelineTelemetryGate) {
+		errs = append(errs, fmt.Errorf("args must enable %s (%d resilientsink instances would share one series), got %q", pipelineTelemetryGate, len(insts), args))
+	}
+	for _, r := range cfg.Service.Telemetry.Metrics.Readers {
+		if r.Pull == nil || r.Pull.Exporter.Prometheus == nil {
+			continue
+		}
+		if w := r.Pull.Exporter.Prometheus.WithoutScopeInfo; w == nil || *w {
+			errs = append(errs, fmt.Errorf("service::telemetry::metrics prometheus without_scope_info must be false (%d resilientsink instances would share one series), got %s", len(insts), show(w)))
+		}
+	}
+	return errs
+}
+
+// featureGates returns the gates enabled by --feature-gates arguments
+// ("a,+b,-c" enables a and b).
+func featureGates(args []string) []string {
+	var out []string
+	for i, a := range args {
+		v, ok := strings.CutPrefix(a, "--feature-gates=")
+		if !ok && a == "--feature-gates" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if !ok {
+			continue
+		}
+		for _, g := range strings.Split(v, ",") {
+			if !strings.HasPrefix(g, "-") {
+				out = append(out, strings.TrimPrefix(g, "+"))
+			}
+		}
+	}
+	return out
 }
 
 // mountFor returns the container's volume mount holding file p.

@@ -27,6 +27,8 @@ type Image struct {
 	UID int64
 	// OwnedDirs lists the COPY destinations owned by UID.
 	OwnedDirs []string
+	// Args are the default arguments (after the binary).
+	Args []string
 }
 
 var (
@@ -142,6 +144,7 @@ func CheckDockerfile(dockerfile, makefile, builderConfig []byte) (Image, error) 
 		if c := copies[img.Binary]; c.from != build.Name || len(c.src) != 1 || c.src[0] != binary {
 			fail("ENTRYPOINT %s must be the binary copied from %s of stage %s, got %+v", img.Binary, binary, build.Name, c)
 		}
+		img.Args = cmd[1:]
 		img.ConfigPath = configArg(cmd[1:])
 		if c, ok := copies[img.ConfigPath]; !ok || c.from != "" || len(c.src) != 1 {
 			fail("default command must pass --config with a file copied from the repository, got %q", cmd[1:])

@@ -6,7 +6,6 @@ package manifesttest // import "github.com/resilientsink/resilientsink/deploy/ku
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,10 +67,8 @@ func (s *Subject) checkProbes() []error {
 		return []error{fmt.Errorf("service.extensions must enable health_check, got %v", s.Config.Service.Extensions)}
 	}
 	var errs []error
-	for _, a := range s.Container.Args {
-		if strings.HasPrefix(a, "--feature-gates") && strings.Contains(a, componentStatusGate) && !strings.Contains(a, "-"+componentStatusGate) {
-			errs = append(errs, fmt.Errorf("args must not enable %s (liveness would fail on a recoverable error), got %q", componentStatusGate, a))
-		}
+	if slices.Contains(featureGates(s.Container.Args), componentStatusGate) {
+		errs = append(errs, fmt.Errorf("args must not enable %s (liveness would fail on a recoverable error), got %q", componentStatusGate, s.Container.Args))
 	}
 	probes := []struct {
 		name     string

@@ -47,8 +47,9 @@ type ServiceConfig struct {
 				Pull *struct {
 					Exporter struct {
 						Prometheus *struct {
-							Host string `json:"host"`
-							Port int    `json:"port"`
+							Host             string `json:"host"`
+							Port             int    `json:"port"`
+							WithoutScopeInfo *bool  `json:"without_scope_info"`
 						} `json:"prometheus"`
 					} `json:"exporter"`
 				} `json:"pull"`

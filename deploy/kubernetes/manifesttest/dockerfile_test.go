@@ -4,6 +4,7 @@
 package manifesttest
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -20,6 +21,7 @@ func TestDockerfile(t *testing.T) {
 		ConfigSource: "deploy/docker/config.yaml",
 		UID:          RunAsUser,
 		OwnedDirs:    []string{"/var/lib/otelcol-resilient"},
+		Args:         []string{"--config", "/etc/otelcol-resilient/config.yaml", "--feature-gates=telemetry.newPipelineTelemetry"},
 	}, img)
 
 	// The image's default config writes filesink output where the image
@@ -32,6 +34,9 @@ func TestDockerfile(t *testing.T) {
 	for _, fs := range sinks {
 		assert.Contains(t, img.OwnedDirs, fs.Dir())
 	}
+	assert.Empty(t, CheckTelemetry(cfg, img.Args))
+	assert.Equal(t, []string{"args must enable telemetry.newPipelineTelemetry (3 resilientsink instances would share one series), got [\"--config\" \"/etc/otelcol-resilient/config.yaml\"]"},
+		errLines(errors.Join(CheckTelemetry(cfg, img.Args[:2])...)))
 
 	// The manifests mount their configuration at the image's config path and
 	// run as the image's user.
@@ -74,7 +79,7 @@ func TestDockerfileViolations(t *testing.T) {
 			want: "ENTRYPOINT must be in exec form: want exec form (JSON array), got /otelcol-resilient"},
 		{name: "entrypoint not the built binary", file: "Dockerfile", old: "COPY --from=build /src/_build/otelcol-resilient /otelcol-resilient", new: "COPY --from=build /go/bin/builder /otelcol-resilient",
 			want: "ENTRYPOINT /otelcol-resilient must be the binary copied from /src/_build/otelcol-resilient of stage build, got {from:build chown: dest:/otelcol-resilient src:[/go/bin/builder]}"},
-		{name: "no default config", file: "Dockerfile", old: `CMD ["--config", "/etc/otelcol-resilient/config.yaml"]`, new: "",
+		{name: "no default config", file: "Dockerfile", old: `CMD ["--config", "/etc/otelcol-resilient/config.yaml", "--feature-gates=telemetry.newPipelineTelemetry"]`, new: "",
 			want: `default command must pass --config with a file copied from the repository, got []`},
 	}
 	for _, tt := range tests {

@@ -167,7 +167,26 @@ func TestCheckCatchesViolations(t *testing.T) {
 			mutate: func(_ *testing.T, r *Rendered) {
 				ctr(r).Args = append(ctr(r).Args, "--feature-gates=+extension.healthcheck.useComponentStatus")
 			},
-			want: []string{`args must not enable extension.healthcheck.useComponentStatus (liveness would fail on a recoverable error), got "--feature-gates=+extension.healthcheck.useComponentStatus"`},
+			want: []string{`args must not enable extension.healthcheck.useComponentStatus (liveness would fail on a recoverable error), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=telemetry.newPipelineTelemetry" "--feature-gates=+extension.healthcheck.useComponentStatus"]`},
+		},
+		{
+			name:   "no pipeline telemetry gate",
+			mutate: func(_ *testing.T, r *Rendered) { ctr(r).Args = ctr(r).Args[:1] },
+			want:   []string{`args must enable telemetry.newPipelineTelemetry (6 resilientsink instances would share one series), got ["--config=/etc/otelcol-resilient/config.yaml"]`},
+		},
+		{
+			name: "pipeline telemetry gate disabled",
+			mutate: func(_ *testing.T, r *Rendered) {
+				ctr(r).Args[1] = "--feature-gates=-telemetry.newPipelineTelemetry"
+			},
+			want: []string{`args must enable telemetry.newPipelineTelemetry (6 resilientsink instances would share one series), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=-telemetry.newPipelineTelemetry"]`},
+		},
+		{
+			name: "scope info dropped",
+			mutate: func(t *testing.T, r *Rendered) {
+				replaceConfig(t, r, "without_scope_info: false", "without_scope_info: true")
+			},
+			want: []string{"service::telemetry::metrics prometheus without_scope_info must be false (6 resilientsink instances would share one series), got true"},
 		},
 		{
 			name: "health_check on loopback",
