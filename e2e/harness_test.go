@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,16 +85,17 @@ func newPorts(t *testing.T) ports {
 
 // baseConfig is merged under every test's own config: the OTLP receiver, the
 // health check, JSON logs and the Prometheus telemetry endpoint.
+// The @...@ placeholders are the collector's ports.
 const baseConfig = `extensions:
   health_check:
-    endpoint: 127.0.0.1:%d
+    endpoint: 127.0.0.1:@HEALTH@
 receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:%d
+        endpoint: 127.0.0.1:@GRPC@
       http:
-        endpoint: 127.0.0.1:%d
+        endpoint: 127.0.0.1:@HTTP@
 service:
   extensions: [health_check]
   telemetry:
@@ -105,7 +107,7 @@ service:
             exporter:
               prometheus:
                 host: 127.0.0.1
-                port: %d
+                port: @METRICS@
 `
 
 // collector is one otelcol-resilient child process, restartable on the same
@@ -136,14 +138,20 @@ type process struct {
 // service.pipelines; "@DIR@" in them stands for the collector's directory.
 func newCollector(t *testing.T, name string, configs ...string) *collector {
 	t.Helper()
+	return newCollectorRaw(t, name, append([]string{baseConfig}, configs...)...)
+}
+
+// newCollectorRaw is newCollector without the base config, which the caller
+// places itself.
+func newCollectorRaw(t *testing.T, name string, configs ...string) *collector {
+	t.Helper()
 	c := &collector{t: t, name: name, dir: t.TempDir(), ports: newPorts(t)}
-	base := filepath.Join(c.dir, "base.yaml")
 	p := c.ports
-	require.NoError(t, os.WriteFile(base, fmt.Appendf(nil, baseConfig, p.Health, p.GRPC, p.HTTP, p.Metrics), 0o600))
-	c.args = []string{"--config=file:" + base}
+	expand := strings.NewReplacer("@DIR@", c.dir, "@HEALTH@", strconv.Itoa(p.Health),
+		"@GRPC@", strconv.Itoa(p.GRPC), "@HTTP@", strconv.Itoa(p.HTTP), "@METRICS@", strconv.Itoa(p.Metrics))
 	for i, cfg := range configs {
 		own := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", i))
-		require.NoError(t, os.WriteFile(own, []byte(strings.ReplaceAll(cfg, "@DIR@", c.dir)), 0o600))
+		require.NoError(t, os.WriteFile(own, []byte(expand.Replace(cfg)), 0o600))
 		c.args = append(c.args, "--config=file:"+own)
 	}
 	t.Cleanup(func() {

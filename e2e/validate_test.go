@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func runValidate(t *testing.T, dir, rs, fs, cs string) (string, error) {
 	t.Helper()
 	base := filepath.Join(dir, "base.yaml")
 	own := filepath.Join(dir, "config.yaml")
-	require.NoError(t, os.WriteFile(base, fmt.Appendf(nil, baseConfig, 1, 2, 3, 4), 0o600))
+	require.NoError(t, os.WriteFile(base, []byte(strings.NewReplacer("@HEALTH@", "1", "@GRPC@", "2", "@HTTP@", "3", "@METRICS@", "4").Replace(baseConfig)), 0o600))
 	require.NoError(t, os.WriteFile(own, fmt.Appendf(nil, validateConfig, rs, fs, cs), 0o600))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
