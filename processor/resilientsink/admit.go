@@ -15,10 +15,15 @@ import (
 // never waits on the downstream; only overflow block waits, for room.
 func (c *core[T]) consume(ctx context.Context, data T) error {
 	items := c.sig.items(data)
+	if items > 0 {
+		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), int64(items))
+	}
+	if c.closed.Load() {
+		return c.refuse(items, errShutDown)
+	}
 	if items == 0 {
 		return nil
 	}
-	c.tel.tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), int64(items))
 	b := batch[T]{data: data, items: items, bytes: c.est.estimate(data, items)}
 	if c.cfg.MaxAge > 0 {
 		b.arrived = time.Now()
@@ -172,6 +177,8 @@ func (c *core[T]) countDropped(items int, r dropReason) {
 }
 
 func (c *core[T]) refuse(items int, err error) error {
-	c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items))
+	if items > 0 {
+		c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items))
+	}
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // fillThenDrain sends 5 batches of 2 records (seq 0..4) into a queue of 3
@@ -246,4 +247,7 @@ func TestConsumeAfterShutdownErrors(t *testing.T) {
 	require.ErrorIs(t, err, errShutDown)
 	assert.Equal(t, int64(3), h.metric("refused_items"))
 	assert.False(t, errors.Is(err, errQueueFull))
+	require.ErrorIs(t, h.p.ConsumeLogs(context.Background(), genLogs(20000, 3)), errShutDown, "even a batch too large for the budget")
+	require.ErrorIs(t, h.p.ConsumeLogs(context.Background(), plog.NewLogs()), errShutDown, "even an empty batch")
+	h.requireBalanced()
 }

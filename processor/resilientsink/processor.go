@@ -57,7 +57,7 @@ type core[T any] struct {
 	// lifecycle fields below.
 	mu       sync.Mutex
 	started  bool
-	stopped  bool // intake closed by Shutdown
+	stopped  bool // intake closed by Shutdown; admission checks it under mu
 	shutDown bool // Shutdown was called
 	host     component.Host
 	status   componentStatus
@@ -73,7 +73,8 @@ type core[T any] struct {
 	heldBatches atomic.Int64
 	heldItems   atomic.Int64
 	heldBytes   atomic.Int64
-	stopping    atomic.Bool
+	closed      atomic.Bool   // intake closed: the lock-free early check of stopped
+	stopping    atomic.Bool   // draining: the last release signals drained
 	drained     chan struct{} // one slot: "held reached 0 while stopping"
 
 	// wake is broadcast when a delivery ends, so workers parked on a busy

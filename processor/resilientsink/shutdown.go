@@ -24,6 +24,7 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 	}
 	c.shutDown = true
 	c.stopped = true
+	c.closed.Store(true)
 	started := c.started
 	c.mu.Unlock()
 	c.cancelIntake()
