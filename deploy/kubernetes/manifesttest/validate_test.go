@@ -29,12 +29,17 @@ func otelcolBin(t *testing.T) string {
 	return abs
 }
 
-// validate runs `otelcol-resilient validate` on a configuration.
-func validate(t *testing.T, bin string, config []byte) (string, error) {
+// validate runs `otelcol-resilient validate` on a configuration, with the
+// feature gates of args (an unknown gate fails, as it would at startup).
+func validate(t *testing.T, bin string, config []byte, args []string) (string, error) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(p, config, 0o600))
-	out, err := exec.CommandContext(t.Context(), bin, "validate", "--config="+p).CombinedOutput()
+	cmdArgs := []string{"validate", "--config=" + p}
+	for _, g := range featureGates(args) {
+		cmdArgs = append(cmdArgs, "--feature-gates="+g)
+	}
+	out, err := exec.CommandContext(t.Context(), bin, cmdArgs...).CombinedOutput()
 	return string(out), err
 }
 
@@ -42,13 +47,21 @@ func validate(t *testing.T, bin string, config []byte) (string, error) {
 // configuration embedded in each rendered ConfigMap and on the image's default.
 func TestValidateConfigs(t *testing.T) {
 	bin := otelcolBin(t)
-	configs := map[string][]byte{"image default": repoFile(t, "deploy/docker/config.yaml")}
-	for _, dir := range []string{baseDir, daemonSetDir} {
-		configs[dir] = subject(t, render(t, dir)).ConfigYAML
+	img, err := CheckDockerfile(repoFile(t, "Dockerfile"), repoFile(t, "Makefile"), repoFile(t, "builder-config.yaml"))
+	require.NoError(t, err)
+	type run struct {
+		config []byte
+		args   []string
 	}
-	for name, cfg := range configs {
+	runs := map[string]run{"image default": {repoFile(t, img.ConfigSource), img.Args}}
+	for _, dir := range []string{baseDir, daemonSetDir} {
+		s := subject(t, render(t, dir))
+		runs[dir] = run{s.ConfigYAML, s.Container.Args}
+	}
+	for name, r := range runs {
 		t.Run(name, func(t *testing.T) {
-			out, err := validate(t, bin, cfg)
+			require.NotEmpty(t, featureGates(r.args))
+			out, err := validate(t, bin, r.config, r.args)
 			require.NoError(t, err, out)
 		})
 	}
@@ -59,15 +72,19 @@ func TestValidateConfigs(t *testing.T) {
 func TestValidateRejects(t *testing.T) {
 	bin := otelcolBin(t)
 	cfg := string(subject(t, render(t, baseDir)).ConfigYAML)
-	tests := []struct{ name, old, new, want string }{
+	tests := []struct {
+		name, old, new, want string
+		args                 []string
+	}{
 		{name: "misspelt key", old: "memory_limit_mib: 16", new: "memory_limt_mib: 16", want: "invalid keys: memory_limt_mib"},
 		{name: "bad overflow", old: "overflow: drop_oldest", new: "overflow: dropoldest", want: "overflow"},
 		{name: "unknown exporter", old: "exporters: [filesink]", new: "exporters: [filesinkk]", want: "filesinkk"},
+		{name: "unknown feature gate", args: []string{"--feature-gates=telemetry.noSuchGate"}, want: "telemetry.noSuchGate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.Contains(t, cfg, tt.old)
-			out, err := validate(t, bin, []byte(strings.ReplaceAll(cfg, tt.old, tt.new)))
+			out, err := validate(t, bin, []byte(strings.ReplaceAll(cfg, tt.old, tt.new)), tt.args)
 			require.Error(t, err)
 			assert.Contains(t, out, tt.want)
 		})

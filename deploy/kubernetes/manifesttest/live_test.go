@@ -1,0 +1,141 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package manifesttest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// freePort returns a TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestLiveBreakerKeepsPodHealthy runs the base configuration, with its
+// container args, on loopback ports against a backend that refuses
+// connections: the backend logs pipeline's breaker opens, the health check
+// that liveness and readiness probe keeps answering 200 (no restart, the queue
+// survives), the file pipeline still writes, each instance has its own metric
+// series, and on SIGTERM the health check turns unready at once and the
+// collector exits within the grace period minus preStop.
+func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
+	bin := otelcolBin(t)
+	s := subject(t, render(t, baseDir))
+	dir := t.TempDir()
+	grpcPort, httpPort, hcPort, metricsPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	cfg := string(s.ConfigYAML)
+	for old, new := range map[string]string{
+		"0.0.0.0:4317":                fmt.Sprintf("127.0.0.1:%d", grpcPort),
+		"0.0.0.0:4318":                fmt.Sprintf("127.0.0.1:%d", httpPort),
+		"0.0.0.0:13133":               fmt.Sprintf("127.0.0.1:%d", hcPort),
+		"host: 0.0.0.0":               "host: 127.0.0.1",
+		"port: 8888":                  fmt.Sprintf("port: %d", metricsPort),
+		"otel-backend:4317":           "127.0.0.1:1", // connection refused
+		"/var/lib/otelcol-resilient/": dir + "/",
+	} {
+		require.Contains(t, cfg, old)
+		cfg = strings.ReplaceAll(cfg, old, new)
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	args := []string{"--config=" + cfgPath}
+	for _, a := range s.Container.Args {
+		if !strings.HasPrefix(a, "--config") {
+			args = append(args, a)
+		}
+	}
+	logPath := filepath.Join(dir, "collector.log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	defer logFile.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	status := func() int {
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", hcPort))
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Eventually(t, func() bool { return status() == http.StatusOK }, 30*time.Second, 50*time.Millisecond, "health_check ready")
+
+	logs := `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"live"}}]}]}]}`
+	resp, err := client.Post(fmt.Sprintf("http://127.0.0.1:%d/v1/logs", httpPort), "application/json", strings.NewReader(logs))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	breaker := func(pipeline string) string {
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			l := sc.Text()
+			if strings.HasPrefix(l, "otelcol_processor_resilientsink_breaker_state{") &&
+				strings.Contains(l, `otel_scope_otelcol_pipeline_id="`+pipeline+`"`) {
+				return l[strings.LastIndexByte(l, ' ')+1:]
+			}
+		}
+		return ""
+	}
+	require.Eventually(t, func() bool { return breaker("logs/backend") == "2" }, 30*time.Second, 100*time.Millisecond, "breaker of logs/backend opens")
+	assert.Equal(t, "0", breaker("logs/file"), "the file pipeline's breaker stays closed")
+	assert.Equal(t, http.StatusOK, status(), "an open breaker must not fail liveness or readiness")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
+		return err == nil && bytes.Contains(b, []byte(`"live"`))
+	}, 10*time.Second, 50*time.Millisecond, "the file pipeline delivers while the backend is down")
+
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	budget := time.Duration(*s.Workload.Template.Spec.TerminationGracePeriodSeconds)*time.Second -
+		time.Duration(s.Container.Lifecycle.PreStop.Sleep.Seconds)*time.Second
+	sawUnready := false
+	require.Eventually(t, func() bool {
+		select {
+		case <-exited:
+			return true
+		default:
+			sawUnready = sawUnready || status() != http.StatusOK
+			return false
+		}
+	}, budget, 50*time.Millisecond, "collector exits within the grace period")
+	t.Logf("shutdown took %s (budget %s)", time.Since(start), budget)
+	assert.True(t, sawUnready, "health_check turns unready while draining")
+	out, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "Items dropped at shutdown", "the undeliverable batch is accounted for")
+}
