@@ -7,6 +7,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -84,5 +85,62 @@ func TestAccountingRandomized(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// TestAccountingConcurrentProducers has several goroutines offer batches
+// while the downstream flips between behaviours and several workers deliver,
+// on the real clock, so the race detector sees admission, eviction, retry and
+// delivery interleave. The invariant must hold once everything is quiet.
+func TestAccountingConcurrentProducers(t *testing.T) {
+	for _, policy := range []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock} {
+		t.Run("overflow="+string(policy), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Overflow = policy
+			cfg.QueueSize = 16
+			cfg.MemoryLimitMiB = 1
+			cfg.NumWorkers = 3
+			cfg.BlockTimeout = time.Millisecond
+			cfg.Timeout = 5 * time.Millisecond
+			cfg.Retry.InitialInterval = time.Millisecond
+			cfg.Retry.MaxInterval = 2 * time.Millisecond
+			cfg.CircuitBreaker.FailureThreshold = 3
+			cfg.CircuitBreaker.OpenTimeout = 2 * time.Millisecond
+			cfg.CircuitBreaker.MaxOpenTimeout = 4 * time.Millisecond
+			cfg.CircuitBreaker.HalfOpenProbes = 2
+			cfg.Shutdown.Strategy = ShutdownStrategyFlush
+			h := newHarness(t, cfg)
+			h.start()
+			done := make(chan struct{})
+			var producers sync.WaitGroup
+			for g := range 4 {
+				producers.Go(func() {
+					for i := range 300 {
+						_ = h.p.ConsumeLogs(context.Background(), genLogs(1+(g*31+i)%40, 3))
+					}
+				})
+			}
+			flipped := make(chan struct{})
+			go func() {
+				defer close(flipped)
+				modes := []mode{modeSucceed, modeFail, modePermanent, modeHang, modePanic, modeSucceed}
+				for i := 0; ; i++ {
+					select {
+					case <-done:
+						return
+					case <-time.After(time.Millisecond):
+						h.down.set(modes[i%len(modes)])
+					}
+				}
+			}()
+			producers.Wait()
+			close(done)
+			<-flipped
+			h.down.set(modeSucceed)
+			require.NoError(t, h.p.Shutdown(context.Background()))
+			a := h.requireBalanced()
+			require.Zero(t, a.queued)
+			require.Positive(t, a.sent)
+		})
 	}
 }
