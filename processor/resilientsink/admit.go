@@ -148,13 +148,15 @@ func (c *core[T]) pushLocked(b batch[T]) {
 	}
 }
 
-// release gives back the room of a held batch and its data reference.
+// release gives back the room of a held batch and its data reference. The
+// gauges go down before the budget, so they never show more than it admits.
 func (c *core[T]) release(b batch[T]) {
-	c.sig.unref(b.data)
-	c.unreserve(b.bytes)
 	c.heldItems.Add(-int64(b.items))
 	c.heldBytes.Add(-b.bytes)
-	if c.heldBatches.Add(-1) == 0 && c.stopping.Load() {
+	last := c.heldBatches.Add(-1) == 0
+	c.unreserve(b.bytes)
+	c.sig.unref(b.data)
+	if last && c.stopping.Load() {
 		select {
 		case c.drained <- struct{}{}:
 		default:
