@@ -35,7 +35,7 @@ func (d *deadReport) markdown(b *strings.Builder, o options) {
 	row("pipeline", func(r *deadRun) string { return r.config })
 	row("RSS when ready, MiB", func(r *deadRun) string { return fmt.Sprintf("%.0f", r.rssReadyMiB) })
 	row("peak RSS while dead, MiB", func(r *deadRun) string { return fmt.Sprintf("%.0f", r.rssDeadPeakMiB) })
-	row("records generated / accepted / refused to the client while dead", func(r *deadRun) string {
+	row("records generated / accepted / refused to the client while dead (refusals count every client retry)", func(r *deadRun) string {
 		return fmt.Sprintf("%d / %d / %d (client logged %d export errors)", r.deadLoad.generated, r.deadAccepted, r.deadRefused, r.deadLoad.errors)
 	})
 	row("dropped while dead, as the collector's telemetry counts it", func(r *deadRun) string { return droppedCell(r) })

@@ -203,6 +203,15 @@ func (o options) variantsFor(l load) []variant {
 func (r *runner) rounds(ctx context.Context, vs []variant, l load, reps int) (map[string][]runResult, error) {
 	out := map[string][]runResult{}
 	logf("load: %s; %d variants × %d rounds", l, len(vs), reps)
+	// A short warm-up of both nop pipelines, not recorded: the first run of a
+	// sitting pays for cold page cache and CPU caches.
+	warm := l
+	warm.duration = min(l.duration, 3*time.Second)
+	for _, v := range vs[:2] {
+		if _, err := r.runVariant(ctx, v, warm, "warmup-"+l.name); err != nil {
+			return nil, fmt.Errorf("%s warm-up %s: %w", l.name, v.key, err)
+		}
+	}
 	for round := 1; round <= reps; round++ {
 		for _, v := range vs {
 			if err := ctx.Err(); err != nil {

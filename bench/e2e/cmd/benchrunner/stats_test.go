@@ -77,3 +77,20 @@ func TestAllCounted(t *testing.T) {
 	assert.False(t, allCounted([]runResult{{generated: 11, accepted: 10, counted: 10}}))
 	assert.False(t, allCounted([]runResult{{generated: 10, accepted: 10, counted: 10, badLines: 1}}))
 }
+
+func TestRatioVerdict(t *testing.T) {
+	assert.Equal(t, "holds", ratioVerdict(0.5, 2, 0.65, 0.3, true))
+	assert.Equal(t, "**misses**", ratioVerdict(1.5, 2, 0.65, 0.3, true))
+	assert.Equal(t, "**misses**", ratioVerdict(0.5, 2, 0.65, 0.3, false), "a bar with a failed side condition misses")
+	assert.Equal(t, "inconclusive: the anchor's marginal (0.40 µs) is within the nop noise (±0.50 µs)", ratioVerdict(0.1, 0.4, 0.5, 0.5, true))
+	assert.Contains(t, ratioVerdict(0.1, 0.4, 0.5, math.NaN(), true), "inconclusive")
+}
+
+func TestNopNoise(t *testing.T) {
+	s := resultSet{runs: map[string][]runResult{
+		"anchor-nop": {{cpuPerRecUs: 3}, {cpuPerRecUs: 3.4}},
+		"ours-nop":   {{cpuPerRecUs: 3.2}, {cpuPerRecUs: 4}},
+	}}
+	assert.InDelta(t, 0.5, s.nopNoise(), 1e-9)
+	assert.True(t, math.IsNaN(resultSet{}.nopNoise()))
+}
