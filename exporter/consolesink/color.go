@@ -3,7 +3,11 @@
 
 package consolesink // import "github.com/resilientsink/resilientsink/exporter/consolesink"
 
-import "os"
+import (
+	"os"
+
+	"golang.org/x/term"
+)
 
 // useColor decides whether the text format colors its output. always and
 // never are unconditional; auto colors only on a terminal and only when
@@ -19,13 +23,9 @@ func useColor(mode ColorMode, isTerminal bool, noColor string) bool {
 	}
 }
 
-// isTerminal reports whether f is a character device (a terminal). Pipes,
-// files and /dev/null-like redirections to files are not; /dev/null itself
-// is a character device, which only matters for color: auto.
+// isTerminal reports whether f is a terminal. It asks the terminal driver
+// (x/term), so pipes, files and character devices that are not terminals,
+// such as /dev/null, are not.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }

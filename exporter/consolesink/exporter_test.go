@@ -63,6 +63,10 @@ func TestIsTerminal(t *testing.T) {
 	assert.False(t, isTerminal(f), "a file is not a terminal")
 	require.NoError(t, f.Close())
 	assert.False(t, isTerminal(f), "a closed file is not a terminal")
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer null.Close()
+	assert.False(t, isTerminal(null), "/dev/null is a character device, not a terminal")
 }
 
 func TestColorFromEnvironment(t *testing.T) {
