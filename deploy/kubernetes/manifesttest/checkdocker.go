@@ -91,7 +91,7 @@ func CheckDockerfile(dockerfile, makefile, builderConfig []byte) (Image, error) 
 			CGoEnabled bool   `json:"cgo_enabled"`
 		} `json:"dist"`
 	}
-	if err := yaml.Unmarshal(builderConfig, &bc); err != nil {
+	if err = yaml.Unmarshal(builderConfig, &bc); err != nil {
 		return Image{}, fmt.Errorf("parse builder-config.yaml: %w", err)
 	}
 	if bc.Dist.CGoEnabled {
@@ -187,8 +187,11 @@ func entrypoint(s Stage) ([]string, error) {
 		return nil, fmt.Errorf("final stage must set ENTRYPOINT, got none")
 	}
 	ep, err := ExecForm(eps[len(eps)-1].Args)
-	if err != nil || len(ep) == 0 {
-		return nil, fmt.Errorf("ENTRYPOINT must be in exec form: %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("ENTRYPOINT must be in exec form: %w", err)
+	}
+	if len(ep) == 0 {
+		return nil, fmt.Errorf("ENTRYPOINT must name the binary, got []")
 	}
 	if len(cmds) > 0 {
 		c, err := ExecForm(cmds[len(cmds)-1].Args)

@@ -66,7 +66,7 @@ func (c *CollectorConfig) checkSyncExporter(id string) error {
 	switch {
 	case q == nil && onByDefault:
 		bad = append(bad, "sending_queue.enabled must be false (or wait_for_result true), got the default (enabled)")
-	case q != nil && !(q.Enabled != nil && !*q.Enabled) && !(q.WaitForResult != nil && *q.WaitForResult):
+	case q != nil && (q.Enabled == nil || *q.Enabled) && (q.WaitForResult == nil || !*q.WaitForResult):
 		bad = append(bad, "sending_queue.enabled must be false (or wait_for_result true), got enabled")
 	}
 	r := cfg.RetryOnFailure

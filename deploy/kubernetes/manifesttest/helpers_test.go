@@ -35,13 +35,13 @@ func subject(t *testing.T, r *Rendered) *Subject {
 
 // replaceConfig edits the collector configuration inside the rendered
 // ConfigMap; old must occur.
-func replaceConfig(t *testing.T, r *Rendered, old, new string) {
+func replaceConfig(t *testing.T, r *Rendered, from, to string) {
 	t.Helper()
 	require.Len(t, r.ConfigMaps, 1)
 	cm := r.ConfigMaps[0]
 	data := cm.Data["config.yaml"]
-	require.Contains(t, data, old)
-	cm.Data["config.yaml"] = strings.ReplaceAll(data, old, new)
+	require.Contains(t, data, from)
+	cm.Data["config.yaml"] = strings.ReplaceAll(data, from, to)
 }
 
 // errLines splits a joined error into its lines ("" for nil).

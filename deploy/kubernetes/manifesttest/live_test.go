@@ -43,7 +43,7 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	dir := t.TempDir()
 	grpcPort, httpPort, hcPort, metricsPort := freePort(t), freePort(t), freePort(t), freePort(t)
 	cfg := string(s.ConfigYAML)
-	for old, new := range map[string]string{
+	for from, to := range map[string]string{
 		"0.0.0.0:4317":                fmt.Sprintf("127.0.0.1:%d", grpcPort),
 		"0.0.0.0:4318":                fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"0.0.0.0:13133":               fmt.Sprintf("127.0.0.1:%d", hcPort),
@@ -52,8 +52,8 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		"otel-backend:4317":           "127.0.0.1:1", // connection refused
 		"/var/lib/otelcol-resilient/": dir + "/",
 	} {
-		require.Contains(t, cfg, old)
-		cfg = strings.ReplaceAll(cfg, old, new)
+		require.Contains(t, cfg, from)
+		cfg = strings.ReplaceAll(cfg, from, to)
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
@@ -79,8 +79,8 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	status := func() int {
-		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", hcPort))
-		if err != nil {
+		resp, getErr := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", hcPort))
+		if getErr != nil {
 			return 0
 		}
 		resp.Body.Close()
@@ -95,8 +95,8 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	breaker := func(pipeline string) string {
-		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
-		if err != nil {
+		resp, getErr := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+		if getErr != nil {
 			return ""
 		}
 		defer resp.Body.Close()
@@ -115,8 +115,8 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	assert.Equal(t, "0", breaker("logs/file"), "the file pipeline's breaker stays closed")
 	assert.Equal(t, http.StatusOK, status(), "an open breaker must not fail liveness or readiness")
 	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
-		return err == nil && bytes.Contains(b, []byte(`"live"`))
+		b, readErr := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
+		return readErr == nil && bytes.Contains(b, []byte(`"live"`))
 	}, 10*time.Second, 50*time.Millisecond, "the file pipeline delivers while the backend is down")
 
 	start := time.Now()
