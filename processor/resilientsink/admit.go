@@ -46,7 +46,7 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 // admitNow admits b without waiting: drop_oldest, drop_newest and reject.
 func (c *core[T]) admitNow(b batch[T]) error {
 	c.mu.Lock()
-	if c.stopped {
+	if c.closed.Load() {
 		c.mu.Unlock()
 		c.sig.unref(b.data)
 		return c.refuse(b.items, errShutDown)
@@ -89,7 +89,7 @@ func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
 		}
 	}
 	c.mu.Lock()
-	if c.stopped {
+	if c.closed.Load() {
 		c.mu.Unlock()
 		c.unreserve(b.bytes)
 		c.sig.unref(b.data)

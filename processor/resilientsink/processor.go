@@ -55,12 +55,10 @@ type core[T any] struct {
 
 	// mu makes admission and drop_oldest eviction atomic, and guards the
 	// lifecycle fields below.
-	mu       sync.Mutex
-	started  bool
-	stopped  bool // intake closed by Shutdown; admission checks it under mu
-	shutDown bool // Shutdown was called
-	host     component.Host
-	status   componentStatus
+	mu      sync.Mutex
+	started bool
+	host    component.Host
+	status  componentStatus
 
 	// stopIntake is cancelled by Shutdown; it aborts callers blocked by overflow block.
 	stopIntake   context.Context
@@ -73,9 +71,12 @@ type core[T any] struct {
 	heldBatches atomic.Int64
 	heldItems   atomic.Int64
 	heldBytes   atomic.Int64
-	closed      atomic.Bool   // intake closed: the lock-free early check of stopped
-	stopping    atomic.Bool   // draining: the last release signals drained
-	drained     chan struct{} // one slot: "held reached 0 while stopping"
+	// closed is set, under mu, by Shutdown: intake is closed. Admission reads
+	// it once without the lock (fast refusal) and again under mu (atomic with
+	// the push).
+	closed   atomic.Bool
+	stopping atomic.Bool   // draining: the last release signals drained
+	drained  chan struct{} // one slot: "held reached 0 while stopping"
 
 	// wake is broadcast when a delivery ends, so workers parked on a busy
 	// half-open breaker look again.
@@ -160,7 +161,7 @@ func (*core[T]) Capabilities() consumer.Capabilities {
 func (c *core[T]) Start(_ context.Context, host component.Host) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.started || c.shutDown {
+	if c.started || c.closed.Load() {
 		return nil
 	}
 	c.started = true

@@ -18,12 +18,10 @@ import (
 func (c *core[T]) Shutdown(ctx context.Context) error {
 	// (1) Stop intake.
 	c.mu.Lock()
-	if c.shutDown {
+	if c.closed.Load() {
 		c.mu.Unlock()
 		return nil
 	}
-	c.shutDown = true
-	c.stopped = true
 	c.closed.Store(true)
 	started := c.started
 	c.mu.Unlock()
