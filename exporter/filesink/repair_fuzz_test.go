@@ -3,6 +3,7 @@ package filesink
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,18 +28,37 @@ func FuzzCompleteSize(f *testing.F) {
 		require.LessOrEqual(t, n, int64(len(data)))
 		kept, cut := data[:n], data[n:]
 		if !proto {
-			assert.True(t, n == 0 || kept[n-1] == '\n', "kept part ends on a newline")
-			assert.NotContains(t, string(cut), "\n", "no complete line is cut")
+			require.True(t, n == 0 || kept[n-1] == '\n', "kept part ends on a newline")
+			cutLines := bytes.Count(cut, []byte("\n"))
+			if cutLines > 0 {
+				first, _, _ := bytes.Cut(cut, []byte("\n"))
+				assert.False(t, validJSONLine(first), "a well-formed line was cut")
+			}
+			if n > 0 && cutLines < maxTailChecks {
+				lines := bytes.Split(kept[:n-1], []byte("\n"))
+				assert.True(t, validJSONLine(lines[len(lines)-1]), "the last kept line is well-formed")
+			}
 			return
 		}
+		var last []byte
 		for len(kept) > 0 { // the kept part is a sequence of whole frames
 			require.GreaterOrEqual(t, len(kept), 4)
 			l := int(binary.BigEndian.Uint32(kept))
 			require.GreaterOrEqual(t, len(kept)-4, l)
+			last = kept[4 : 4+l]
 			kept = kept[4+l:]
 		}
-		if len(cut) >= 4 { // what is cut starts with a frame that runs past the end
-			assert.Greater(t, int64(binary.BigEndian.Uint32(cut)), int64(len(cut)-4))
+		if last != nil && len(cut) == 0 {
+			assert.True(t, wellFormedProto(last), "the last kept frame is well-formed")
+		}
+		if len(cut) >= 4 { // what is cut starts with a torn or malformed frame
+			l := int64(binary.BigEndian.Uint32(cut))
+			torn := l > int64(len(cut)-4)
+			assert.True(t, torn || !wellFormedProto(cut[4:4+l]), "a whole, well-formed frame was cut")
 		}
 	})
+}
+
+func validJSONLine(b []byte) bool {
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
