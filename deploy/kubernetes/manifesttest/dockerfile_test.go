@@ -35,7 +35,7 @@ func TestDockerfile(t *testing.T) {
 		assert.Contains(t, img.OwnedDirs, fs.Dir())
 	}
 	assert.Empty(t, CheckTelemetry(cfg, img.Args))
-	assert.Equal(t, []string{"args must enable telemetry.newPipelineTelemetry (3 resilientsink instances would share one series), got [\"--config\" \"/etc/otelcol-resilient/config.yaml\"]"},
+	assert.Equal(t, []string{"args must enable telemetry.newPipelineTelemetry (6 resilientsink instances would share one series), got [\"--config\" \"/etc/otelcol-resilient/config.yaml\"]"},
 		errLines(errors.Join(CheckTelemetry(cfg, img.Args[:2])...)))
 
 	// The manifests mount their configuration at the image's config path and
