@@ -117,3 +117,9 @@ func TestBadFileModeAtStartDoesNotPanic(t *testing.T) {
 		`file_mode must be an octal permission from 0000 to 0777, got "bogus"`)
 	require.NoError(t, e.stop(context.Background()))
 }
+
+func TestSyncDir(t *testing.T) {
+	require.NoError(t, syncDir(t.TempDir()))
+	missing := filepath.Join(t.TempDir(), "gone")
+	require.EqualError(t, syncDir(missing), `open folder "`+missing+`": open `+missing+`: no such file or directory`)
+}

@@ -71,3 +71,19 @@ func birthTime(path string) (t time.Time, ok bool) {
 	}
 	return time.Unix(st.Btime.Sec, int64(st.Btime.Nsec)), true
 }
+
+// syncDir fsyncs a folder, making the names created or renamed in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open folder %q: %w", dir, err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync folder %q: %w", dir, err)
+	}
+	return nil
+}

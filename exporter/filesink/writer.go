@@ -122,6 +122,13 @@ func (w *writer) openActive() (file, error) {
 			_ = f.Close()
 			return nil, fmt.Errorf("chmod %q: %w", w.set.path, err)
 		}
+		// A new file (and a rotation's rename) survives power loss only once its folder is synced.
+		if w.set.durability == DurabilitySynced {
+			if err := syncDir(filepath.Dir(w.set.path)); err != nil {
+				_ = f.Close()
+				return nil, err
+			}
+		}
 	}
 	return f, nil
 }
