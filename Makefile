@@ -24,11 +24,11 @@ BENCH_COUNT ?= 6
 BENCH_PKGS  ?= ./...
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test e2e vet bench lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e k8s-test docker vet bench lint fmt generate otelcol run tools clean
 
 ## test: vet, race-enabled tests of every package (fuzz seed corpora included),
 ## then the end-to-end suite against the built distribution.
-test: vet unit-test e2e
+test: vet unit-test e2e k8s-test
 
 unit-test:
 	$(GO) test -race -timeout 240s ./...
@@ -36,6 +36,21 @@ unit-test:
 ## e2e: end-to-end suite (e2e/, build tag e2e) on _build/otelcol-resilient driven by telemetrygen.
 e2e: otelcol $(TELEMETRYGEN)
 	OTELCOL_BIN=$(OTELCOL) TELEMETRYGEN_BIN=$(TELEMETRYGEN) $(GO) test -tags e2e -count 1 -timeout 15m ./e2e/...
+
+## k8s-test: render deploy/kubernetes with kustomize (own Go module, to keep the
+## Kubernetes dependencies out of ours) and check the manifests, the Dockerfile,
+## and the embedded configs with `otelcol-resilient validate`.
+k8s-test: otelcol
+	cd deploy/kubernetes/manifesttest && OTELCOL_BIN=$(OTELCOL) $(GO) test -race -count 1 -timeout 240s ./...
+
+## docker: build the otelcol-resilient:dev image (the same ocb build as `otelcol`).
+docker:
+	@if docker info >/dev/null 2>&1; then \
+		docker build -t otelcol-resilient:dev . ; \
+	else \
+		echo "make docker: no Docker engine reachable (docker info failed); run 'docker build -t otelcol-resilient:dev .' where one runs" >&2; \
+		exit 1; \
+	fi
 
 vet:
 	$(GO) vet -tags e2e ./...
@@ -48,6 +63,7 @@ bench:
 lint: vet $(GOLANGCI_LINT)
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
+	cd deploy/kubernetes/manifesttest && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -61,8 +77,10 @@ otelcol: $(BUILDER)
 	$(BUILDER) --config builder-config.yaml
 
 ## run: build the distribution and run it on $(CONFIG).
+# The gate gives every component instance its own telemetry series (otherwise the
+# resilientsink instances of several pipelines share one).
 run: otelcol
-	$(OTELCOL) --config $(CONFIG)
+	$(OTELCOL) --config $(CONFIG) --feature-gates=telemetry.newPipelineTelemetry
 
 tools: $(BUILDER) $(MDATAGEN) $(GOLANGCI_LINT) $(TELEMETRYGEN)
 
