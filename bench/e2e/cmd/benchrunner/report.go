@@ -93,6 +93,7 @@ func (rep *report) markdown() string {
 	if rep.dead != nil {
 		rep.dead.markdown(&b, o)
 	}
+	rep.rawRuns(&b)
 	return b.String()
 }
 
@@ -193,4 +194,22 @@ func countedCell(rs []runResult) string {
 		s += fmt.Sprintf(" %d bad lines", bad)
 	}
 	return s
+}
+
+// rawRuns lists every measured run, for readers who want more than medians.
+func (rep *report) rawRuns(b *strings.Builder) {
+	if len(rep.sets) == 0 {
+		return
+	}
+	b.WriteString("<details><summary>Every run</summary>\n\n")
+	b.WriteString("| load | round | variant | generated | accepted | counted back | records/s | CPU µs/record | peak RSS MiB | SIGTERM to exit |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range rep.sets {
+		for _, v := range s.variants {
+			for i, r := range s.runs[v.key] {
+				fmt.Fprintf(b, "| %s | %d | %s | %d | %d | %d | %.0f | %.2f | %.1f | %s |\n", s.load.name, i+1, v.key,
+					r.generated, r.accepted, r.counted, r.recPerSec, r.cpuPerRecUs, r.maxRSSMiB, r.stopTook.Round(time.Millisecond))
+			}
+		}
+	}
+	b.WriteString("\n</details>\n\n")
 }

@@ -51,7 +51,6 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("mkdir: %w", err)
 	}
-	defer os.RemoveAll(dir)
 	gp, err1 := freePort()
 	pp, err2 := freePort()
 	if err1 != nil || err2 != nil {
@@ -59,6 +58,7 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 	}
 	grpcAddr, promAddr := fmt.Sprintf("127.0.0.1:%d", gp), fmt.Sprintf("127.0.0.1:%d", pp)
 	out := filepath.Join(dir, "logs.jsonl")
+	defer os.Remove(out) // hundreds of MB; configs and logs stay for -workdir
 	cfg := collectorConfig(grpcAddr, promAddr, v.processors, strings.ReplaceAll(v.exporters, "{{out}}", out), v.procIDs, v.expIDs)
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
