@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -69,7 +68,7 @@ func TestMaxAgeExpires(t *testing.T) {
 	t.Logf("before B: %s; after: %s", before, acc)
 	assert.Positive(t, acc.DroppedBy["expired"], "batches older than max_age")
 	assert.Equal(t, acc.Dropped, acc.DroppedBy["expired"], "only expired drops: %v", acc.DroppedBy)
-	assert.Equal(t, int64(len(res.Accepted)), acc.Sent+acc.DroppedBy["expired"], fmt.Sprintf("accepted = sent + expired (%s)", acc))
+	assert.Equal(t, int64(len(res.Accepted)), acc.Sent+acc.DroppedBy["expired"], "accepted = sent + expired (%s)", acc)
 
 	var fc fileContent
 	eventually(t, 30*time.Second, "B's file to hold what A sent", func() bool {

@@ -43,10 +43,10 @@ func TestCrashRestartAppends(t *testing.T) {
 		// The kill landed between writes: tear a record by hand, as a crash in
 		// the middle of write(2) would, with half of the last line.
 		last := oldLines[bytes.LastIndexByte(oldLines[:len(oldLines)-1], '\n')+1:]
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		require.NoError(t, err)
-		_, err = f.Write(last[:len(last)/2])
-		require.NoError(t, err)
+		f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, ferr)
+		_, ferr = f.Write(last[:len(last)/2])
+		require.NoError(t, ferr)
 		require.NoError(t, f.Close())
 		require.Positive(t, mustReadFile(t, path, "logs").Tail)
 	}

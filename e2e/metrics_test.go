@@ -52,16 +52,6 @@ func (s scrapeResult) sum(name string, match ...string) float64 {
 	return total
 }
 
-// has reports whether any series of name exists.
-func (s scrapeResult) has(name string) bool {
-	for _, smp := range s {
-		if smp.name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // int returns sum as an int64 (the values here are item counts).
 func (s scrapeResult) int(name string, match ...string) int64 {
 	return int64(math.Round(s.sum(name, match...)))

@@ -54,12 +54,12 @@ func readAllFiles(t *testing.T, dir, signal, ext, format string) signalFiles {
 		var r io.Reader = f
 		switch {
 		case strings.HasSuffix(name, ".gz"):
-			zr, err := gzip.NewReader(f)
-			require.NoError(t, err, name)
+			zr, zerr := gzip.NewReader(f)
+			require.NoError(t, zerr, name)
 			r = zr
 		case strings.HasSuffix(name, ".zst"):
-			zr, err := zstd.NewReader(f)
-			require.NoError(t, err, name)
+			zr, zerr := zstd.NewReader(f)
+			require.NoError(t, zerr, name)
 			defer zr.Close()
 			r = zr
 		}

@@ -96,7 +96,7 @@ func TestShutdownGracefulDrainsBacklog(t *testing.T) {
 	took, err := sigterm(t, a, timeout+exitMargin)
 	res := l.stop()
 	t.Logf("graceful with B up: exit %s after SIGTERM (%v); client accepted %d of %d", took, err, len(res.Accepted), res.Sent)
-	assert.NoError(t, err, "exit status")
+	require.NoError(t, err, "exit status")
 	assert.Empty(t, a.logEntries(dropLogMsg), "no items dropped at shutdown")
 
 	fc := mustReadFile(t, b.outFile("logs"), "logs")
@@ -115,7 +115,7 @@ func TestShutdownGracefulDownstreamDown(t *testing.T) {
 	took, err := sigterm(t, a, timeout+exitMargin)
 	t.Logf("graceful with B down: exit %s after SIGTERM (%v); before: %s", took, err, acc)
 	assert.GreaterOrEqual(t, took, timeout-100*time.Millisecond, "graceful waits up to shutdown.timeout for the downstream")
-	assert.Error(t, err, "the collector reports the failed shutdown in its exit status")
+	require.Error(t, err, "the collector reports the failed shutdown in its exit status")
 	requireDropLog(t, a, "graceful", acc.Queued)
 }
 
@@ -128,7 +128,7 @@ func TestShutdownImmediate(t *testing.T) {
 
 	took, err := sigterm(t, a, exitMargin)
 	t.Logf("immediate with B down: exit %s after SIGTERM (%v); before: %s", took, err, acc)
-	assert.Error(t, err, "the collector reports the failed shutdown in its exit status")
+	require.Error(t, err, "the collector reports the failed shutdown in its exit status")
 	requireDropLog(t, a, "immediate", acc.Queued)
 }
 
@@ -151,7 +151,7 @@ func TestShutdownFlushWaitsForDownstream(t *testing.T) {
 	up := time.Now()
 	exitAt, err := a.waitExit(60 * time.Second)
 	t.Logf("flush: exit %s after B was up (%v); before: %s", exitAt.Sub(up).Round(time.Millisecond), err, acc)
-	assert.NoError(t, err, "exit status")
+	require.NoError(t, err, "exit status")
 	assert.Empty(t, a.logEntries(dropLogMsg), "no items dropped at shutdown")
 
 	fc := mustReadFile(t, b.outFile("logs"), "logs")
