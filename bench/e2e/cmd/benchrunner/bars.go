@@ -40,7 +40,7 @@ func allCounted(rs []runResult) bool {
 		return false
 	}
 	for _, r := range rs {
-		if r.counted != r.accepted || r.generated != r.accepted || r.badLines > 0 {
+		if r.failed != "" || r.counted != r.accepted || r.generated != r.accepted || r.badLines > 0 {
 			return false
 		}
 	}

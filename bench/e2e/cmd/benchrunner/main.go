@@ -217,9 +217,20 @@ func (r *runner) rounds(ctx context.Context, vs []variant, l load, reps int) (ma
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			res, err := r.runVariant(ctx, v, l, fmt.Sprintf("%s-r%d", l.name, round))
+			tag := fmt.Sprintf("%s-r%d", l.name, round)
+			res, err := r.runVariant(ctx, v, l, tag)
+			if err != nil && ctx.Err() == nil {
+				// A port taken in between, a collector that did not come up:
+				// try once more before giving the round up.
+				logf("  r%d %s failed, retrying: %v", round, v.key, err)
+				res, err = r.runVariant(ctx, v, l, tag+"-retry")
+			}
 			if err != nil {
-				return nil, fmt.Errorf("%s round %d %s: %w", l.name, round, v.key, err)
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				logf("  r%d %s failed: %v", round, v.key, err)
+				res = failedRun(fmt.Sprintf("%s round %d %s: %v", l.name, round, v.key, err))
 			}
 			logf("  r%d %-22s %9.0f rec/s %6.2f µs/rec rss %5.1f MiB counted %d/%d (%s)",
 				round, v.key, res.recPerSec, res.cpuPerRecUs, res.maxRSSMiB, res.counted, res.accepted, res.countedHow)

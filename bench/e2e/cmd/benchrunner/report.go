@@ -182,11 +182,17 @@ func countedCell(rs []runResult) string {
 		counted += r.counted
 		accepted += r.accepted
 		bad += r.badLines
-		if r.counted != r.accepted || r.generated != r.accepted {
+		if r.failed != "" || r.counted != r.accepted || r.generated != r.accepted {
 			all = false
 		}
 	}
-	s := fmt.Sprintf("%d / %d (%s)", counted, accepted, rs[0].countedHow)
+	how := rs[0].countedHow
+	for _, r := range rs {
+		if r.failed == "" {
+			how = r.countedHow
+		}
+	}
+	s := fmt.Sprintf("%d / %d (%s)", counted, accepted, how)
 	if !all {
 		s += " **missing**"
 	}
@@ -212,4 +218,13 @@ func (rep *report) rawRuns(b *strings.Builder) {
 		}
 	}
 	b.WriteString("\n</details>\n\n")
+	for _, s := range rep.sets {
+		for _, v := range s.variants {
+			for _, r := range s.runs[v.key] {
+				if r.failed != "" {
+					fmt.Fprintf(b, "Failed run: %s\n\n", r.failed)
+				}
+			}
+		}
+	}
 }

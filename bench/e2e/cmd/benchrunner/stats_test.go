@@ -94,3 +94,11 @@ func TestNopNoise(t *testing.T) {
 	assert.InDelta(t, 0.5, s.nopNoise(), 1e-9)
 	assert.True(t, math.IsNaN(resultSet{}.nopNoise()))
 }
+
+func TestFailedRunIsSkippedAndNotCounted(t *testing.T) {
+	ok := runResult{generated: 10, accepted: 10, counted: 10, cpuPerRecUs: 3, countedHow: "file"}
+	rs := []runResult{ok, failedRun("anchor-file: collector not ready"), ok}
+	assert.False(t, allCounted(rs))
+	assert.Equal(t, 2, summarize(pluck(rs, func(r runResult) float64 { return r.cpuPerRecUs })).n)
+	assert.Equal(t, "20 / 20 (file) **missing**", countedCell(rs))
+}

@@ -32,6 +32,13 @@ type runResult struct {
 	maxRSSMiB   float64
 	bytesPerRec float64 // output bytes per counted record; NaN without a file
 	stopTook    time.Duration
+	failed      string // why the run produced no figures; "" when it did
+}
+
+// failedRun stands for a run that produced no figures; summaries skip its NaNs.
+func failedRun(why string) runResult {
+	nan := math.NaN()
+	return runResult{recPerSec: nan, cpuPerRecUs: nan, maxRSSMiB: nan, bytesPerRec: nan, failed: why, countedHow: "failed"}
 }
 
 // runner holds what every run needs.
