@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,9 +78,18 @@ func outage(t *testing.T, a, b *collector) loadResult {
 
 // TestOutageLargeBudgetLosesNothing: with room for the whole outage in A's
 // queue, every acknowledged record lands in B's files exactly once.
+// It runs with one delivery worker and with four.
 func TestOutageLargeBudgetLosesNothing(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("num_workers=%d", workers), func(t *testing.T) {
+			testOutageLargeBudget(t, fmt.Sprintf("processors:\n  resilientsink:\n    num_workers: %d\n", workers))
+		})
+	}
+}
+
+func testOutageLargeBudget(t *testing.T, override string) {
 	b := newCollector(t, "B", sinkConfig)
-	a := newCollector(t, "A", forwarderConfig(b.grpcEndpoint()))
+	a := newCollector(t, "A", forwarderConfig(b.grpcEndpoint()), override)
 	res := outage(t, a, b)
 
 	acc := a.scrape().accounting()
