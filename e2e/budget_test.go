@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -99,4 +101,34 @@ func TestMaxAgeExpires(t *testing.T) {
 			t.Errorf("record %d: %d copies in B, accepted=%v", seq, n, res.Accepted[seq])
 		}
 	}
+}
+
+// TestMemoryBudgetBounds: with the downstream down and a queue limited only by
+// memory_limit_mib, the estimated bytes held never pass the budget, the queue
+// fills close to it, and the rest is dropped for overflow, all accounted for.
+func TestMemoryBudgetBounds(t *testing.T) {
+	const limitMiB = 4
+	a := newCollector(t, "A", forwarderConfig(fmt.Sprintf("127.0.0.1:%d", freePort(t))),
+		fmt.Sprintf("processors:\n  resilientsink:\n    queue_size: 1000000\n    memory_limit_mib: %d\n", limitMiB))
+	a.start()
+	const workers, perWorker = 2, 20000
+	runTelemetrygen(t, "logs", "--otlp-insecure", "--otlp-endpoint", a.grpcEndpoint(),
+		"--workers", strconv.Itoa(workers), "--logs", strconv.Itoa(perWorker), "--rate", "0")
+
+	var s scrapeResult
+	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
+		var err error
+		s, err = a.tryScrape()
+		return err == nil && s.int(mIncoming) == workers*perWorker && s.accounting().balanced()
+	})
+	acc := s.accounting()
+	held := s.int("otelcol_processor_resilientsink_queue_bytes")
+	limit := s.int("otelcol_processor_resilientsink_memory_limit_bytes")
+	t.Logf("%s; queue_bytes %d of %d, queue_batches %d", acc, held, limit, s.int(mQueueBatch))
+	assert.Equal(t, int64(limitMiB<<20), limit)
+	assert.LessOrEqual(t, held, limit, "queue_bytes within memory_limit_mib")
+	assert.Greater(t, held, limit/2, "the queue fills up to the budget")
+	assert.Positive(t, acc.DroppedBy["overflow"], "what does not fit is dropped")
+	assert.Equal(t, acc.Dropped, acc.DroppedBy["overflow"]+acc.DroppedBy["too_large"], "%v", acc.DroppedBy)
+	assert.Zero(t, acc.Sent)
 }
