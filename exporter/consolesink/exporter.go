@@ -76,13 +76,16 @@ func newConsoleExporter(cfg *Config, w io.Writer, color bool, tel *metadata.Tele
 
 // start launches the sampling reporter, which writes the "suppressed" line
 // once a second has passed even when no further batch arrives.
-func (e *consoleExporter) start(context.Context, component.Host) error {
+func (e *consoleExporter) start(context.Context, component.Host) error { //nolint:contextcheck // the reporter must outlive start's ctx (collector contract); e.stop ends it
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.lines.sampler == nil || e.started || e.shutdown {
 		return nil
 	}
 	e.started = true
+	// The reporter outlives start's ctx (collector contract) and stops on
+	// e.stop, so its telemetry is recorded on a detached context.
+	ctx := context.Background()
 	e.wg.Go(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -91,7 +94,7 @@ func (e *consoleExporter) start(context.Context, component.Host) error {
 			case <-e.stop:
 				return
 			case <-t.C:
-				_ = e.reportSuppressed(false)
+				_ = e.reportSuppressed(ctx, false)
 			}
 		}
 	})
@@ -100,7 +103,7 @@ func (e *consoleExporter) start(context.Context, component.Host) error {
 
 // shutdownFunc stops the reporter and writes any pending suppressed count.
 // Safe before start and safe to call twice.
-func (e *consoleExporter) shutdownFunc(context.Context) error {
+func (e *consoleExporter) shutdownFunc(ctx context.Context) error {
 	e.mu.Lock()
 	if e.shutdown {
 		e.mu.Unlock()
@@ -110,14 +113,14 @@ func (e *consoleExporter) shutdownFunc(context.Context) error {
 	close(e.stop)
 	e.mu.Unlock()
 	e.wg.Wait()
-	err := e.reportSuppressed(true)
+	err := e.reportSuppressed(ctx, true)
 	e.tel.Shutdown()
 	return err
 }
 
 // reportSuppressed writes the sampling report for a finished window (or,
 // when final is set, for the current one).
-func (e *consoleExporter) reportSuppressed(final bool) error {
+func (e *consoleExporter) reportSuppressed(ctx context.Context, final bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.lines.sampler == nil {
@@ -128,7 +131,7 @@ func (e *consoleExporter) reportSuppressed(final bool) error {
 		sec = e.lines.sampler.window + 1
 	}
 	buf := e.appendReport(e.buf[:0], sec)
-	return e.write(buf, 0, 0)
+	return e.write(ctx, buf, 0, 0)
 }
 
 // appendReport rolls the sampler to Unix second sec and, if the previous
@@ -143,7 +146,7 @@ func (e *consoleExporter) appendReport(dst []byte, sec int64) []byte {
 	return dst
 }
 
-func (e *consoleExporter) pushLogs(_ context.Context, ld plog.Logs) error {
+func (e *consoleExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -157,10 +160,10 @@ func (e *consoleExporter) pushLogs(_ context.Context, ld plog.Logs) error {
 	default:
 		buf, printed, suppressed = e.lines.appendLogLines(buf, ld)
 	}
-	return e.write(buf, printed, suppressed)
+	return e.write(ctx, buf, printed, suppressed)
 }
 
-func (e *consoleExporter) pushTraces(_ context.Context, td ptrace.Traces) error {
+func (e *consoleExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -174,10 +177,10 @@ func (e *consoleExporter) pushTraces(_ context.Context, td ptrace.Traces) error 
 	default:
 		buf, printed, suppressed = e.lines.appendSpanLines(buf, td)
 	}
-	return e.write(buf, printed, suppressed)
+	return e.write(ctx, buf, printed, suppressed)
 }
 
-func (e *consoleExporter) pushMetrics(_ context.Context, md pmetric.Metrics) error {
+func (e *consoleExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -191,15 +194,14 @@ func (e *consoleExporter) pushMetrics(_ context.Context, md pmetric.Metrics) err
 	default:
 		buf, printed, suppressed = e.lines.appendPointLines(buf, md)
 	}
-	return e.write(buf, printed, suppressed)
+	return e.write(ctx, buf, printed, suppressed)
 }
 
-// write writes buf with one Write call and records telemetry. A failed
+// write writes buf with one Write call and records telemetry on ctx. A failed
 // write is counted and returned; the next batch simply tries again. If a
 // failed write stopped part-way through a line, the next write starts on a
 // fresh line. Callers MUST hold e.mu.
-func (e *consoleExporter) write(buf []byte, printed, suppressed int) error {
-	ctx := context.Background()
+func (e *consoleExporter) write(ctx context.Context, buf []byte, printed, suppressed int) error {
 	if suppressed > 0 {
 		e.tel.ExporterConsolesinkRecordsSuppressed.Add(ctx, int64(suppressed))
 	}

@@ -117,7 +117,7 @@ func TestWriteErrorThenRecover(t *testing.T) {
 	e.w = w
 	err = e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(2))
 	require.ErrorIs(t, err, syscall.EPIPE)
-	assert.ErrorContains(t, err, "write console output: ")
+	require.ErrorContains(t, err, "write console output: ")
 
 	// A writer that tears a batch part-way through a line, then recovers.
 	fw := &flakyWriter{err: errors.New("disk full"), n: 10}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -53,7 +54,7 @@ func FuzzEscaping(f *testing.F) {
 		m := pcommon.NewMap()
 		m.PutStr(s, s)
 		var got map[string]string
-		assert.NoError(t, json.Unmarshal(appendJSONMap(nil, m), &got))
+		require.NoError(t, json.Unmarshal(appendJSONMap(nil, m), &got))
 		assert.Equal(t, map[string]string{validUTF8(s): validUTF8(s)}, got)
 	})
 }

@@ -112,11 +112,11 @@ func TestSamplingScriptedClock(t *testing.T) {
 
 	// No batch arrives; the reporter (called here as its ticker would) reports second 101's 1 suppressed record.
 	now = base.Add(2500 * time.Millisecond)
-	require.NoError(t, e.reportSuppressed(false))
+	require.NoError(t, e.reportSuppressed(ctx, false))
 	n, reports = countRecords()
 	assert.Zero(t, n)
 	assert.Equal(t, []string{"timestamp=2023-11-14T22:15:01.000000000Z signal=sampling suppressed=1 window=1s"}, reports)
-	require.NoError(t, e.reportSuppressed(false))
+	require.NoError(t, e.reportSuppressed(ctx, false))
 	assert.Zero(t, buf.Len(), "nothing more to report")
 
 	// Second 102: suppressed records are reported at shutdown.

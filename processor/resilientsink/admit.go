@@ -16,7 +16,7 @@ import (
 func (c *core[T]) consume(ctx context.Context, data T) error {
 	items := c.sig.items(data)
 	if items > 0 {
-		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), int64(items))
+		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(ctx, int64(items))
 	}
 	if c.closed.Load() {
 		return c.refuse(items, errShutDown)
@@ -116,7 +116,7 @@ func (c *core[T]) tryReserve(n int64) bool {
 func (c *core[T]) reserveWait(ctx context.Context, n int64) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.BlockTimeout)
 	defer cancel()
-	stop := context.AfterFunc(c.stopIntake, cancel)
+	stop := context.AfterFunc(c.stopIntake, cancel) //nolint:contextcheck // stopIntake is a cancel signal, not a parent: Shutdown ends the wait early
 	defer stop()
 	if err := c.slots.Acquire(ctx, 1); err != nil {
 		return err

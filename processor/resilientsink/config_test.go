@@ -72,7 +72,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "breaker_max_below_open", wantErr: "circuit_breaker: max_open_timeout must be greater than or equal to open_timeout (10s), got 5s"},
 		{name: "breaker_probes_zero", wantErr: "circuit_breaker: half_open_probes must be greater than 0, got 0"},
 		{name: "breaker_success_zero", wantErr: "circuit_breaker: success_threshold must be greater than 0, got 0"},
-		{name: "strategy_typo", wantErr: `shutdown: strategy must be one of immediate, flush, graceful, got "gracefull"`},
+		{name: "strategy_typo", wantErr: `shutdown: strategy must be one of immediate, flush, graceful, got "gracefull"`}, //nolint:misspell // deliberate typo fixture
 		{name: "graceful_no_timeout", wantErr: "shutdown: timeout must be greater than 0 when strategy is graceful, got 0s"},
 		{name: "shutdown_timeout_negative", wantErr: "shutdown: timeout must not be negative, got -1s"},
 		{name: "unknown_key", wantUnmErr: "has invalid keys: queue_sise"},

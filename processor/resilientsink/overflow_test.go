@@ -5,7 +5,6 @@ package resilientsink
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -246,7 +245,7 @@ func TestConsumeAfterShutdownErrors(t *testing.T) {
 	err := h.send(3)
 	require.ErrorIs(t, err, errShutDown)
 	assert.Equal(t, int64(3), h.metric("refused_items"))
-	assert.False(t, errors.Is(err, errQueueFull))
+	require.NotErrorIs(t, err, errQueueFull)
 	require.ErrorIs(t, h.p.ConsumeLogs(context.Background(), genLogs(20000, 3)), errShutDown, "even a batch too large for the budget")
 	require.ErrorIs(t, h.p.ConsumeLogs(context.Background(), plog.NewLogs()), errShutDown, "even an empty batch")
 	h.requireBalanced()

@@ -158,7 +158,7 @@ func (*core[T]) Capabilities() consumer.Capabilities {
 }
 
 // Start launches the workers on their own context.
-func (c *core[T]) Start(_ context.Context, host component.Host) error {
+func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint:contextcheck // workers must outlive Start's ctx (collector contract); Shutdown cancels them
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.started || c.closed.Load() {

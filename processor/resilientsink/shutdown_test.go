@@ -29,8 +29,8 @@ func shutdownConfig(strategy ShutdownStrategy) *Config {
 }
 
 // shutdownCase runs Shutdown with 10 queued batches of 3 records and reports
-// its error, the fake time it took, and the harness.
-func shutdownCase(t *testing.T, strategy ShutdownStrategy, m mode, ctxTimeout time.Duration) (*harness, error, time.Duration) {
+// the harness, the fake time it took, and its error.
+func shutdownCase(t *testing.T, strategy ShutdownStrategy, m mode, ctxTimeout time.Duration) (*harness, time.Duration, error) {
 	h := newHarness(t, shutdownConfig(strategy))
 	h.down.set(m)
 	h.start()
@@ -48,7 +48,7 @@ func shutdownCase(t *testing.T, strategy ShutdownStrategy, m mode, ctxTimeout ti
 	err := h.p.Shutdown(ctx)
 	took := time.Since(start)
 	require.NoError(t, h.p.Shutdown(context.Background()), "second Shutdown returns nil")
-	return h, err, took
+	return h, took, err
 }
 
 func TestShutdownStrategies(t *testing.T) {
@@ -77,7 +77,7 @@ func TestShutdownStrategies(t *testing.T) {
 		name := "strategy=" + string(tt.strategy) + "/downstream=" + names[tt.mode] + "/ctx=" + tt.ctxTimeout.String()
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				h, err, took := shutdownCase(t, tt.strategy, tt.mode, tt.ctxTimeout)
+				h, took, err := shutdownCase(t, tt.strategy, tt.mode, tt.ctxTimeout)
 				assert.Equal(t, tt.wantTook, took, "fake time Shutdown took")
 				assert.Equal(t, tt.wantSent, h.down.items.Load())
 				if tt.wantErr == "" {
@@ -90,7 +90,7 @@ func TestShutdownStrategies(t *testing.T) {
 					require.Equal(t, 1, lines.Len(), "one log line")
 					entry := lines.All()[0]
 					assert.Equal(t, zapcore.ErrorLevel, entry.Level)
-					assert.Equal(t, int64(30-tt.wantSent), entry.ContextMap()["dropped_shutdown"])
+					assert.Equal(t, 30-tt.wantSent, entry.ContextMap()["dropped_shutdown"])
 				}
 				assert.Equal(t, 30-tt.wantSent, h.dropped("shutdown"))
 				a := h.requireBalanced()

@@ -76,7 +76,7 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	switch {
 	case err == nil:
 		c.release(b)
-		c.tel.tb.ProcessorResilientsinkSentItems.Add(context.Background(), int64(b.items))
+		c.tel.tb.ProcessorResilientsinkSentItems.Add(ctx, int64(b.items))
 	case consumererror.IsPermanent(err):
 		c.logger.Debug("Downstream rejected batch permanently", zap.Int("items", b.items), zap.Error(err))
 		c.drop(b, reasonPermanentError)
@@ -88,7 +88,7 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 // retryLater handles a failed delivery: requeue at the head with backoff, or
 // drop once retries are off or max_elapsed_time has passed.
 func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
-	c.tel.tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
+	c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1)
 	rc := c.cfg.Retry
 	now := time.Now()
 	if !rc.Enabled {
@@ -139,7 +139,7 @@ func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
 	if err != nil {
 		outcome = c.tel.failure
 	}
-	h.Record(context.Background(), float64(time.Since(start))/float64(time.Millisecond), outcome)
+	h.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), outcome)
 	return err
 }
 
