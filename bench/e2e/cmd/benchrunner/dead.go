@@ -31,12 +31,13 @@ type deadRun struct {
 	rssReadyMiB, rssDeadPeakMiB, rssPeakMiB float64
 
 	// dead phase (downstream down for -dead)
-	deadLoad     loadResult
-	deadAccepted int64
-	deadRefused  int64
-	deadDropped  map[string]float64 // ours: by reason; anchor: send failed
-	deadQueued   float64            // ours: items; anchor: queue size in its sizer's unit (bytes)
-	deadLogLines int                // warn/error log lines written in the dead phase
+	deadLoad          loadResult
+	deadAccepted      int64
+	deadRefused       int64
+	deadDropped       map[string]float64 // ours: by reason; anchor: send failed
+	deadQueued        float64            // ours: items; anchor: queue size in its sizer's unit (bytes)
+	deadLogLines      int                // warn/error log lines written in the dead phase
+	deadEnqueueFailed int64              // anchor: batches' records its queue turned away
 
 	// recovery (downstream back)
 	arrived     int64
@@ -153,6 +154,7 @@ func (r *runner) deadRun(ctx context.Context, o options, l load, d *deadRun) err
 		d.deadQueued = m.sum(rsQueueItems)
 	} else {
 		d.deadDropped = map[string]float64{"send_failed": m.sum(sendFailMetric)}
+		d.deadEnqueueFailed = int64(m.sum(expEnqueueFailed))
 		d.deadQueued = m.sum(expQueueSize)
 	}
 	lines, _ := scanLogs(logPath, 0)

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -36,7 +37,14 @@ func (d *deadReport) markdown(b *strings.Builder, o options) {
 	row("RSS when ready, MiB", func(r *deadRun) string { return fmt.Sprintf("%.0f", r.rssReadyMiB) })
 	row("peak RSS while dead, MiB", func(r *deadRun) string { return fmt.Sprintf("%.0f", r.rssDeadPeakMiB) })
 	row("records generated / accepted / refused to the client while dead (refusals count every client retry)", func(r *deadRun) string {
-		return fmt.Sprintf("%d / %d / %d (client logged %d export errors)", r.deadLoad.generated, r.deadAccepted, r.deadRefused, r.deadLoad.errors)
+		s := fmt.Sprintf("%d / %d / %d (client logged %d export errors)", r.deadLoad.generated, r.deadAccepted, r.deadRefused, r.deadLoad.errors)
+		if r.deadRefused > 0 {
+			s += "; in telemetry: `" + refusedMetric + "`"
+			if r.deadEnqueueFailed > 0 {
+				s += fmt.Sprintf(", `%s` %d", expEnqueueFailed, r.deadEnqueueFailed)
+			}
+		}
+		return s
 	})
 	row("dropped while dead, as the collector's telemetry counts it", func(r *deadRun) string { return droppedCell(r) })
 	row("held at the end of the dead phase", func(r *deadRun) string {
@@ -75,8 +83,8 @@ func (d *deadReport) markdown(b *strings.Builder, o options) {
 	b.WriteString("| bar (case 4, ours) | measured | verdict |\n|---|---|---|\n")
 	fmt.Fprintf(b, "| exits within shutdown.timeout + 1 s (%s) | %s | %s |\n", exitLimit, u.stopTook.Round(10*time.Millisecond), verdict(!u.killed && u.stopTook <= exitLimit))
 	fmt.Fprintf(b, "| counts every lost item | %d held at SIGTERM, %d counted | %s |\n", u.queuedAtTerm, u.lostCounted, verdict(u.lostCounted == u.queuedAtTerm))
-	fmt.Fprintf(b, "| RSS within the sizing guide (memory_limit_mib %d + %d MiB overhead = %.0f MiB) | peak %.0f MiB | %s |\n",
-		o.deadMemMiB, o.sizingOverheadMiB, rssLimit, u.rssPeakMiB, verdict(u.rssPeakMiB <= rssLimit))
+	fmt.Fprintf(b, "| RSS within the sizing guide (memory_limit_mib %d + %d MiB overhead = %.0f MiB) | peak %.0f MiB (%+.0f MiB over ready; the anchor %+.0f MiB) | %s |\n",
+		o.deadMemMiB, o.sizingOverheadMiB, rssLimit, u.rssPeakMiB, u.rssPeakMiB-u.rssReadyMiB, anchorGrowth(a), verdict(u.rssPeakMiB <= rssLimit))
 	b.WriteString("\n")
 }
 
@@ -95,4 +103,11 @@ func droppedCell(r *deadRun) string {
 		name = "`" + sendFailMetric + "`"
 	}
 	return strings.Join(parts, ", ") + " (" + name + ")"
+}
+
+func anchorGrowth(a *deadRun) float64 {
+	if a == nil {
+		return math.NaN()
+	}
+	return a.rssPeakMiB - a.rssReadyMiB
 }
