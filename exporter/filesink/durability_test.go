@@ -17,7 +17,7 @@ import (
 
 func TestSyncedReturnsOnlyAfterFsync(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
-	gate := make(chan struct{})
+	gate, release := syncGate(t)
 	started := make(chan struct{}, 16)
 	var ff *faultFile
 	fs := faultFS(func() *faultFile {
@@ -25,6 +25,7 @@ func TestSyncedReturnsOnlyAfterFsync(t *testing.T) {
 		return ff
 	}, nil, nil)
 	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	t.Cleanup(release)
 	rec := logsRecord(t, FormatJSON, 1)
 	done := make(chan error, 1)
 	go func() { done <- w.write(context.Background(), rec, nil) }()
@@ -37,14 +38,13 @@ func TestSyncedReturnsOnlyAfterFsync(t *testing.T) {
 	gate <- struct{}{}
 	require.NoError(t, <-done)
 	assert.Equal(t, int64(1), ff.syncs.Load())
-	close(gate) // let the final fsync at close pass
 }
 
 func TestGroupCommitSharesFsyncs(t *testing.T) {
 	for _, writers := range []int{4, 16, 64} {
 		t.Run("writers="+itoa(writers), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "logs.jsonl")
-			gate := make(chan struct{})
+			gate, release := syncGate(t)
 			started := make(chan struct{}, 1024)
 			var ff *faultFile
 			fs := faultFS(func() *faultFile {
@@ -52,6 +52,7 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 				return ff
 			}, nil, nil)
 			w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+			t.Cleanup(release)
 			rec := logsRecord(t, FormatJSON, 1)
 			errs := make(chan error, writers)
 			var wg sync.WaitGroup
@@ -61,7 +62,7 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 			<-started // one slow fsync is running ...
 			require.Eventually(t, func() bool { return w.seq.Load() == uint64(writers) },
 				10*time.Second, time.Millisecond, "... while every writer has written")
-			close(gate)
+			release()
 			wg.Wait()
 			close(errs)
 			for err := range errs {
@@ -99,10 +100,11 @@ func TestFsyncErrorReachesEveryWaiterAndIsRetryable(t *testing.T) {
 
 func TestSyncedWaitHonoursContext(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
-	gate := make(chan struct{})
+	gate, release := syncGate(t)
 	started := make(chan struct{}, 4)
 	fs := faultFS(func() *faultFile { return &faultFile{syncGate: gate, syncStarted: started} }, nil, nil)
 	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	t.Cleanup(release)
 	rec := logsRecord(t, FormatJSON, 1)
 	first := make(chan error, 1)
 	go func() { first <- w.write(context.Background(), rec, nil) }()
@@ -113,7 +115,7 @@ func TestSyncedWaitHonoursContext(t *testing.T) {
 	require.Eventually(t, func() bool { return w.seq.Load() == 2 }, 10*time.Second, time.Millisecond)
 	cancel()
 	require.ErrorIs(t, <-second, context.Canceled)
-	close(gate)
+	release()
 	require.NoError(t, <-first)
 }
 
@@ -195,4 +197,39 @@ func mustRead(t *testing.T, path string) []byte {
 
 func itoa(i int) string {
 	return strconv.Itoa(i)
+}
+
+func TestFsyncFailureFailsWritesMadeDuringIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs.jsonl")
+	gate, release := syncGate(t)
+	started := make(chan struct{}, 4)
+	fs := faultFS(func() *faultFile {
+		ff := &faultFile{syncGate: gate, syncStarted: started}
+		ff.failSyncs.Store(1) // the first fsync fails, later ones work
+		return ff
+	}, nil, nil)
+	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
+	t.Cleanup(release)
+	rec := logsRecord(t, FormatJSON, 1)
+	first := make(chan error, 1)
+	go func() { first <- w.write(context.Background(), rec, nil) }()
+	<-started
+	second := make(chan error, 1)
+	go func() { second <- w.write(context.Background(), rec, nil) }() // written while the failing fsync runs
+	require.Eventually(t, func() bool { return w.seq.Load() == 2 }, 10*time.Second, time.Millisecond)
+	release()
+	require.ErrorIs(t, <-first, syscall.EIO)
+	require.ErrorIs(t, <-second, syscall.EIO, "the next fsync works, but cannot vouch for a write made before the failure")
+	require.NoError(t, w.write(context.Background(), rec, nil), "writes after the failure are covered again")
+}
+
+// syncGate returns a gate for faultFile.syncGate and its release, which is
+// also registered as a cleanup so a failing test never leaves a Sync blocked
+// (register it after the writer: cleanups run last-in first-out).
+func syncGate(t *testing.T) (gate chan struct{}, release func()) {
+	t.Helper()
+	gate = make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	return gate, release
 }

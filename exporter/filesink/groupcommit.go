@@ -75,6 +75,10 @@ func (w *writer) runSyncRound(ctx context.Context, r *syncRound, obs *observer) 
 		if err != nil {
 			obs.writeError(ctx)
 			err = fmt.Errorf("fsync %q: %w", w.set.path, err)
+			// Linux may drop the dirty pages of a failed fsync, so a later
+			// fsync that works proves nothing for them: every write made
+			// before the failure was seen gets the error (and is retried).
+			upTo = w.seq.Load()
 		}
 	}
 	w.fileMu.RUnlock()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -130,6 +131,8 @@ type faultFile struct {
 	// syncStarted, when set, gets a value each time Sync starts.
 	syncStarted chan struct{}
 	syncErr     error
+	// failSyncs is how many of the next Syncs fail with EIO.
+	failSyncs atomic.Int64
 }
 
 func (f *faultFile) Write(p []byte) (int, error) {
@@ -165,6 +168,9 @@ func (f *faultFile) Sync() error {
 	f.syncs.Add(1)
 	if f.syncErr != nil {
 		return f.syncErr
+	}
+	if f.failSyncs.Add(-1) >= 0 {
+		return syscall.EIO
 	}
 	return f.File.Sync()
 }
