@@ -15,6 +15,18 @@ type groupCommit struct {
 	mu     sync.Mutex
 	synced uint64     // every write with seq <= synced is on stable storage
 	round  *syncRound // the fsync in flight, or nil
+	// Writes with seq <= failedUpTo were made before an fsync failure was
+	// seen: they get failedErr, whatever later fsyncs do.
+	failedUpTo uint64
+	failedErr  error
+}
+
+// fail records an fsync failure seen after write number upTo.
+// Callers hold gc.mu.
+func (gc *groupCommit) fail(upTo uint64, err error) {
+	if upTo > gc.failedUpTo {
+		gc.failedUpTo, gc.failedErr = upTo, err
+	}
 }
 
 // syncRound is one fsync; done is closed when it ends, after which upTo and
@@ -32,6 +44,11 @@ func (w *writer) waitSynced(ctx context.Context, seq uint64, obs *observer) erro
 	gc := &w.gc
 	for {
 		gc.mu.Lock()
+		if seq <= gc.failedUpTo {
+			err := gc.failedErr
+			gc.mu.Unlock()
+			return err
+		}
 		if gc.synced >= seq {
 			gc.mu.Unlock()
 			return nil
@@ -86,7 +103,9 @@ func (w *writer) runSyncRound(ctx context.Context, r *syncRound, obs *observer) 
 	gc := &w.gc
 	gc.mu.Lock()
 	r.upTo, r.err = upTo, err
-	if err == nil && upTo > gc.synced {
+	if err != nil {
+		gc.fail(upTo, err)
+	} else if upTo > gc.synced {
 		gc.synced = upTo
 	}
 	gc.round = nil

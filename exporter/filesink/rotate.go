@@ -49,7 +49,11 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 		// Writes counted before the switch must be on disk: the next fsync round syncs the new file only.
 		if err := w.f.Sync(); err != nil {
 			obs.writeError(ctx)
-			return fmt.Errorf("fsync %q before rotation: %w", w.set.path, err)
+			err = fmt.Errorf("fsync %q before rotation: %w", w.set.path, err)
+			w.gc.mu.Lock()
+			w.gc.fail(w.seq.Load(), err)
+			w.gc.mu.Unlock()
+			return err
 		}
 	}
 	now := w.fs.now()

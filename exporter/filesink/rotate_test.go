@@ -299,3 +299,25 @@ func TestRotationFailureKeepsActiveFile(t *testing.T) {
 	require.Len(t, backups(t, dir), 1)
 	assert.Equal(t, 3, opens)
 }
+
+func TestSyncedRotationFsyncFailure(t *testing.T) {
+	dir := t.TempDir()
+	clk := newFakeClock()
+	var ff *faultFile
+	fs := faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
+	fs.now = clk.Now
+	rot := RotationConfig{MaxAge: time.Hour, Compression: CompressionNone}
+	path := filepath.Join(dir, "logs.jsonl")
+	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced, rotation: &rot}, fs)
+	rec := logsRecord(t, FormatJSON, 1)
+	require.NoError(t, w.write(context.Background(), rec, nil))
+	clk.Advance(time.Hour)
+	ff.failSyncs.Store(1)
+	err := w.write(context.Background(), rec, nil)
+	require.ErrorIs(t, err, syscall.EIO)
+	assert.EqualError(t, err, `fsync "`+path+`" before rotation: input/output error`)
+	assert.Empty(t, backups(t, dir), "no rotation without the fsync")
+	require.NoError(t, w.write(context.Background(), rec, nil), "the next write rotates")
+	require.NoError(t, w.close(context.Background()))
+	assert.Len(t, backups(t, dir), 1)
+}
