@@ -315,7 +315,7 @@ func TestSyncedRotationFsyncFailure(t *testing.T) {
 	ff.failSyncs.Store(1)
 	err := w.write(context.Background(), rec, nil)
 	require.ErrorIs(t, err, syscall.EIO)
-	assert.EqualError(t, err, `fsync "`+path+`" before rotation: input/output error`)
+	require.EqualError(t, err, `fsync "`+path+`" before rotation: input/output error`)
 	assert.Empty(t, backups(t, dir), "no rotation without the fsync")
 	require.NoError(t, w.write(context.Background(), rec, nil), "the next write rotates")
 	require.NoError(t, w.close(context.Background()))
