@@ -52,7 +52,10 @@ func (w *writer) close(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("%d buffered bytes lost: %w", len(w.buf), err))
 	}
 	if w.set.durability != DurabilityBuffered {
-		if err := w.f.Sync(); err != nil {
+		start := time.Now()
+		err := w.f.Sync()
+		w.obs.fsyncDuration(ctx, time.Since(start))
+		if err != nil {
 			errs = append(errs, fmt.Errorf("fsync %q: %w", w.set.path, err))
 		} else {
 			w.gc.mu.Lock()

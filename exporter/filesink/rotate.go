@@ -47,7 +47,10 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 	}
 	if w.set.durability == DurabilitySynced {
 		// Writes counted before the switch must be on disk: the next fsync round syncs the new file only.
-		if err := w.f.Sync(); err != nil {
+		start := time.Now()
+		err := w.f.Sync()
+		obs.fsyncDuration(ctx, time.Since(start))
+		if err != nil {
 			obs.writeError(ctx)
 			err = fmt.Errorf("fsync %q before rotation: %w", w.set.path, err)
 			w.gc.mu.Lock()

@@ -53,6 +53,6 @@ func TestTelemetry(t *testing.T) {
 	hist, ok := got.Data.(metricdata.Histogram[float64])
 	require.True(t, ok)
 	require.Len(t, hist.DataPoints, 1)
-	assert.Equal(t, uint64(2), hist.DataPoints[0].Count, "one fsync a synced batch")
+	assert.Equal(t, uint64(4), hist.DataPoints[0].Count, "one fsync a synced batch (2), before the rotation (1), at shutdown (1)")
 	assert.Len(t, readJSONLines(t, mustRead(t, filepath.Join(dir, "logs.jsonl"))), 1)
 }
