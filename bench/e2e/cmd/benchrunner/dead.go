@@ -188,10 +188,10 @@ func (r *runner) deadRun(ctx context.Context, o options, l load, d *deadRun) err
 		time.Sleep(200 * time.Millisecond)
 	}
 	d.drainTook = time.Since(t0)
-	if sm, err := scrape(ctx, sinkProm); err == nil {
+	if sm, serr := scrape(ctx, sinkProm); serr == nil {
 		d.arrived = int64(sm.sum(acceptedMetric))
 	}
-	if _, err := sink.stop(30 * time.Second); err != nil {
+	if _, err = sink.stop(30 * time.Second); err != nil {
 		return err
 	}
 

@@ -46,7 +46,7 @@ func (d *deadReport) markdown(b *strings.Builder, o options) {
 		}
 		return s
 	})
-	row("dropped while dead, as the collector's telemetry counts it", func(r *deadRun) string { return droppedCell(r) })
+	row("dropped while dead, as the collector's telemetry counts it", droppedCell)
 	row("held at the end of the dead phase", func(r *deadRun) string {
 		if r.build == oursBuild {
 			return fmt.Sprintf("%.0f records (`%s`)", r.deadQueued, rsQueueItems)

@@ -83,7 +83,7 @@ func (c *collector) waitReady(ctx context.Context, limit time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-c.done:
-			return fmt.Errorf("collector exited during start (%v); log: %s", c.waitErr, tail(c.logPath, 2000))
+			return fmt.Errorf("collector exited during start (%w); log: %s", c.waitErr, tail(c.logPath, 2000))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):

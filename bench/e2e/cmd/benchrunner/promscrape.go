@@ -48,7 +48,7 @@ func parseMetrics(r io.Reader) (metrics, error) {
 
 func parseSample(line string) (sample, bool) {
 	s := sample{labels: map[string]string{}}
-	rest := line
+	var rest string
 	if i := strings.IndexByte(line, '{'); i >= 0 {
 		j := strings.LastIndexByte(line, '}')
 		if j < i {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -61,7 +62,7 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 	gp, err1 := freePort()
 	pp, err2 := freePort()
 	if err1 != nil || err2 != nil {
-		return res, fmt.Errorf("ports: %v %v", err1, err2)
+		return res, fmt.Errorf("ports: %w", errors.Join(err1, err2))
 	}
 	grpcAddr, promAddr := fmt.Sprintf("127.0.0.1:%d", gp), fmt.Sprintf("127.0.0.1:%d", pp)
 	out := filepath.Join(dir, "logs.jsonl")
