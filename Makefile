@@ -5,6 +5,7 @@ GO            ?= go
 TOOLS_DIR     := $(CURDIR)/.tools
 BUILD_DIR     := $(CURDIR)/_build
 OTELCOL       := $(BUILD_DIR)/otelcol-resilient
+ANCHOR        := $(BUILD_DIR)/anchor/otelcol-anchor
 CONFIG        ?= config/default.yaml
 
 BUILDER_VERSION       := v0.165.0
@@ -22,9 +23,11 @@ TELEMETRYGEN  := $(TOOLS_DIR)/telemetrygen-$(TELEMETRYGEN_VERSION)/telemetrygen
 BENCH       ?= .
 BENCH_COUNT ?= 6
 BENCH_PKGS  ?= ./...
+# bench-e2e: extra runner flags, e.g. '-duration 3s -fixed-duration 3s -reps 1 -dead 10s -fill 5s'.
+BENCH_E2E_FLAGS ?=
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test e2e k8s-test docker vet bench lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e k8s-test docker anchor bench-e2e vet bench lint fmt generate otelcol run tools clean
 
 ## test: vet, race-enabled tests of every package (fuzz seed corpora included),
 ## then the end-to-end suite against the built distribution.
@@ -58,6 +61,17 @@ vet:
 ## bench: every benchmark, BENCH_COUNT times, in a form benchstat reads.
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS)
+
+## anchor: build the upstream-only anchor distribution (bench/e2e/builder-anchor.yaml) into _build/anchor/.
+anchor: $(BUILDER)
+	mkdir -p $(BUILD_DIR)
+	$(BUILDER) --config bench/e2e/builder-anchor.yaml
+
+## bench-e2e: side-by-side end-to-end benchmark against the anchor (about 15 minutes);
+## rewrites the bench-e2e section of BENCHMARKS.md.
+bench-e2e: otelcol anchor $(TELEMETRYGEN)
+	$(GO) run ./bench/e2e/cmd/benchrunner -otelcol $(OTELCOL) -anchor $(ANCHOR) \
+		-telemetrygen $(TELEMETRYGEN) -out BENCHMARKS.md $(BENCH_E2E_FLAGS)
 
 ## lint: gofmt check, go vet, golangci-lint (pinned, config in .golangci.yml).
 lint: vet $(GOLANGCI_LINT)
