@@ -34,8 +34,9 @@ func BenchmarkPushPop(b *testing.B) {
 // Pop(ctx) (or a channel receive). One op is one item. producers=1 pushes from
 // the benchmark loop; producers=par pushes from b.RunParallel (GOMAXPROCS
 // goroutines). ring and chan both push without blocking (TryPush; select with
-// default) and yield when full, as the processor never blocks on a full queue;
-// chanblocking is a plain blocking send, for reference.
+// default) and yield when full, as the processor never blocks on a full queue.
+// ringblocking (Push(ctx)) and chanblocking (a plain send) block on a full
+// queue instead, and compare with each other.
 func BenchmarkProducerConsumer(b *testing.B) {
 	for _, par := range []bool{false, true} {
 		for _, consumers := range []int{1, 4} {
@@ -45,7 +46,8 @@ func BenchmarkProducerConsumer(b *testing.B) {
 					producers = "par"
 				}
 				name := fmt.Sprintf("producers=%s/consumers=%d/cap=%d", producers, consumers, capacity)
-				b.Run("impl=ring/"+name, func(b *testing.B) { benchRing(b, par, consumers, capacity) })
+				b.Run("impl=ring/"+name, func(b *testing.B) { benchRing(b, par, consumers, capacity, false) })
+				b.Run("impl=ringblocking/"+name, func(b *testing.B) { benchRing(b, par, consumers, capacity, true) })
 				b.Run("impl=chan/"+name, func(b *testing.B) { benchChan(b, par, consumers, capacity, false) })
 				b.Run("impl=chanblocking/"+name, func(b *testing.B) { benchChan(b, par, consumers, capacity, true) })
 			}
@@ -69,7 +71,7 @@ func produce(b *testing.B, par bool, push func()) {
 	})
 }
 
-func benchRing(b *testing.B, par bool, consumers, capacity int) {
+func benchRing(b *testing.B, par bool, consumers, capacity int, blocking bool) {
 	q := New[int](capacity)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -83,11 +85,19 @@ func benchRing(b *testing.B, par bool, consumers, capacity int) {
 			}
 		})
 	}
-	produce(b, par, func() {
-		for q.TryPush(1) != nil {
-			runtime.Gosched()
-		}
-	})
+	if blocking {
+		produce(b, par, func() {
+			if err := q.Push(ctx, 1); err != nil {
+				b.Error(err)
+			}
+		})
+	} else {
+		produce(b, par, func() {
+			for q.TryPush(1) != nil {
+				runtime.Gosched()
+			}
+		})
+	}
 	q.Close()
 	wg.Wait()
 }

@@ -24,9 +24,11 @@ type Queue[T any] struct {
 	buf     []T           // ring storage; len(buf) is the capacity
 	head    int           // index of the oldest item
 	n       int           // number of items held
-	waiters int           // Pop calls parked in the select
+	poppers int           // Pop calls parked in the select
+	pushers int           // Push calls parked in the select
 	closed  bool          // set once by Close
 	ready   chan struct{} // one slot: "an item, or Close, may be waiting for you"
+	room    chan struct{} // one slot: "a free slot, or Close, may be waiting for you"
 }
 
 // New returns an empty queue that holds at most capacity items.
@@ -35,7 +37,11 @@ func New[T any](capacity int) *Queue[T] {
 	if capacity <= 0 {
 		panic("ringqueue: capacity must be positive")
 	}
-	return &Queue[T]{buf: make([]T, capacity), ready: make(chan struct{}, 1)}
+	return &Queue[T]{
+		buf:   make([]T, capacity),
+		ready: make(chan struct{}, 1),
+		room:  make(chan struct{}, 1),
+	}
 }
 
 // TryPush appends v at the tail without blocking. It returns ErrClosed after
@@ -46,15 +52,10 @@ func (q *Queue[T]) TryPush(v T) error {
 		q.mu.Unlock()
 		return err
 	}
-	i := q.head + q.n
-	if i >= len(q.buf) {
-		i -= len(q.buf)
-	}
-	q.buf[i] = v
-	q.n++
-	wake := q.wakeLocked()
+	q.pushLocked(v)
+	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	q.signal(wake)
+	signal(q.ready, wake)
 	return nil
 }
 
@@ -73,9 +74,9 @@ func (q *Queue[T]) PushFront(v T) error {
 	}
 	q.buf[q.head] = v
 	q.n++
-	wake := q.wakeLocked()
+	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	q.signal(wake)
+	signal(q.ready, wake)
 	return nil
 }
 
@@ -90,9 +91,10 @@ func (q *Queue[T]) TryPop() (T, bool) {
 		return zero, false
 	}
 	v := q.popLocked()
-	wake := q.wakeLocked()
+	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
 	q.mu.Unlock()
-	q.signal(wake)
+	signal(q.ready, wakePop)
+	signal(q.room, wakePush)
 	return v, true
 }
 
@@ -119,19 +121,21 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 			err = ErrClosed
 			break
 		}
-		q.waiters++
+		q.poppers++
 		q.mu.Unlock()
 		select {
 		case <-done:
 		case <-q.ready:
 		}
 		q.mu.Lock()
-		q.waiters--
+		q.poppers--
 	}
-	// We may have taken the ready signal: pass it on if it is still due.
-	wake := q.wakeLocked()
+	// We may have taken the ready signal: pass it on if it is still due. A
+	// pop freed a slot: wake a parked Push.
+	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
 	q.mu.Unlock()
-	q.signal(wake)
+	signal(q.ready, wakePop)
+	signal(q.room, wakePush)
 	return v, err
 }
 
@@ -147,8 +151,9 @@ func (q *Queue[T]) Cap() int {
 	return len(q.buf)
 }
 
-// Close stops the queue accepting items and wakes every blocked Pop. Items
-// already queued stay available to Pop and TryPop. Close is idempotent.
+// Close stops the queue accepting items and wakes every blocked Pop and Push;
+// the blocked Push calls return ErrClosed. Items already queued stay available
+// to Pop and TryPop. Close is idempotent.
 func (q *Queue[T]) Close() {
 	q.mu.Lock()
 	if q.closed {
@@ -156,9 +161,10 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	q.closed = true
-	wake := q.wakeLocked()
+	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
 	q.mu.Unlock()
-	q.signal(wake)
+	signal(q.ready, wakePop)
+	signal(q.room, wakePush)
 }
 
 // Closed reports whether Close has been called.
@@ -179,6 +185,17 @@ func (q *Queue[T]) pushableLocked() error {
 	return nil
 }
 
+// pushLocked appends v at the tail. The queue must not be full. Callers MUST
+// hold q.mu.
+func (q *Queue[T]) pushLocked(v T) {
+	i := q.head + q.n
+	if i >= len(q.buf) {
+		i -= len(q.buf)
+	}
+	q.buf[i] = v
+	q.n++
+}
+
 // popLocked removes the head item and clears its slot. The queue must not be
 // empty. Callers MUST hold q.mu.
 func (q *Queue[T]) popLocked() T {
@@ -193,22 +210,31 @@ func (q *Queue[T]) popLocked() T {
 	return v
 }
 
-// wakeLocked reports whether a parked Pop has something to return (an item,
-// or ErrClosed) and must be signalled. Callers MUST hold q.mu, and pass the
-// result to signal after unlocking, so the woken Pop finds the mutex free.
-func (q *Queue[T]) wakeLocked() bool {
-	return q.waiters > 0 && (q.n > 0 || q.closed)
+// wakePopLocked reports whether a parked Pop has something to return (an
+// item, or ErrClosed) and must be signalled on q.ready. Callers MUST hold q.mu,
+// and pass the result to signal after unlocking, so the woken Pop finds the
+// mutex free.
+func (q *Queue[T]) wakePopLocked() bool {
+	return q.poppers > 0 && (q.n > 0 || q.closed)
 }
 
-// signal wakes one parked Pop if wake is true. The send never blocks: a full
-// ready channel already holds a wakeup, and while it does no Pop stays parked.
-// A stale signal only causes a spurious wakeup, which Pop re-checks. Every
-// woken Pop signals again on its way out if more waiters are due, so one
-// signal per state change is enough and Close wakes all waiters in a chain.
-func (q *Queue[T]) signal(wake bool) {
+// wakePushLocked reports whether a parked Push has something to do (a free
+// slot, or ErrClosed to return) and must be signalled on q.room. Callers MUST
+// hold q.mu, and pass the result to signal after unlocking.
+func (q *Queue[T]) wakePushLocked() bool {
+	return q.pushers > 0 && (q.n < len(q.buf) || q.closed)
+}
+
+// signal wakes one waiter parked on ch (q.ready or q.room) if wake is true.
+// The send never blocks: a full channel already holds a wakeup, and while it
+// does no waiter stays parked on it. A stale signal only causes a spurious
+// wakeup, which the waiter re-checks. Every woken waiter signals again on its
+// way out if more waiters are due, so one signal per state change is enough
+// and Close wakes all waiters in a chain.
+func signal(ch chan<- struct{}, wake bool) {
 	if wake {
 		select {
-		case q.ready <- struct{}{}:
+		case ch <- struct{}{}:
 		default:
 		}
 	}

@@ -13,12 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestStressConservation runs producers, blocking consumers that sometimes
-// requeue with PushFront, and an evictor using TryPop, then closes the queue
-// and checks every pushed item was taken out exactly once.
+// TestStressConservation runs producers (TryPush with retry, blocking Push,
+// and Push with short deadlines that often expire and are retried), blocking
+// consumers that sometimes requeue with PushFront, and an evictor using
+// TryPop, then closes the queue and checks every pushed item was taken out
+// exactly once: a Push that fails must not have added its item.
 func TestStressConservation(t *testing.T) {
 	const (
-		producers = 4
+		producers = 6 // p%3: 0 TryPush, 1 Push, 2 Push with a short deadline
 		consumers = 4
 		perProd   = 2000
 	)
@@ -30,19 +32,49 @@ func TestStressConservation(t *testing.T) {
 	var failures atomic.Int64 // unexpected errors; require is not allowed in goroutines
 
 	var prodWG, consWG sync.WaitGroup
+	var expired atomic.Int64 // Push calls that timed out and were retried
+	tryPush := func(v int) bool {
+		for {
+			err := q.TryPush(v)
+			if err == nil {
+				return true
+			}
+			if !errors.Is(err, ErrFull) || ctx.Err() != nil {
+				return false
+			}
+			runtime.Gosched()
+		}
+	}
+	impatientPush := func(v int) bool {
+		for n := 1; ; n++ {
+			pctx, pcancel := context.WithTimeout(ctx, time.Duration(n%20)*time.Microsecond)
+			err := q.Push(pctx, v)
+			pcancel()
+			if err == nil {
+				return true
+			}
+			if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return false
+			}
+			expired.Add(1)
+		}
+	}
 	for p := range producers {
 		prodWG.Go(func() {
 			for i := range perProd {
-				for {
-					err := q.TryPush(p*perProd + i)
-					if err == nil {
-						break
-					}
-					if !errors.Is(err, ErrFull) || ctx.Err() != nil {
-						failures.Add(1)
-						return
-					}
-					runtime.Gosched()
+				v := p*perProd + i
+				var ok bool
+				switch p % 3 {
+				case 0:
+					ok = tryPush(v)
+				case 1:
+					ok = q.Push(ctx, v) == nil
+				default:
+					ok = impatientPush(v)
+				}
+				if !ok {
+					failures.Add(1)
+					return
 				}
 			}
 		})
@@ -79,6 +111,7 @@ func TestStressConservation(t *testing.T) {
 	consWG.Wait()
 
 	require.Zero(t, failures.Load(), "unexpected errors (or the 30s bound expired)")
+	t.Logf("%d Push deadlines expired and were retried", expired.Load())
 	assert.Zero(t, q.Len())
 	for v := range seen {
 		if n := seen[v].Load(); n != 1 {
