@@ -68,3 +68,10 @@ func TestParseFlags(t *testing.T) {
 	_, err = parseFlags([]string{"-otelcol", filepath.Join(dir, "absent"), "-anchor", bin, "-telemetrygen", bin})
 	require.ErrorContains(t, err, "binary: ")
 }
+
+func TestStarved(t *testing.T) {
+	fixed := load{rate: 1000, workers: 20}
+	assert.True(t, starved(fixed, runResult{recPerSec: 518}))
+	assert.False(t, starved(fixed, runResult{recPerSec: 18000}))
+	assert.False(t, starved(load{rate: 0, workers: 4}, runResult{recPerSec: 1}), "no rate to reach at unlimited")
+}
