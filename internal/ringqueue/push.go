@@ -3,42 +3,53 @@ package ringqueue
 import "context"
 
 // Push appends v at the tail, blocking while the queue is full. It returns
-// ctx.Err() once ctx is done, even if there is room, so a cancelled producer
-// never adds an item; it returns ErrClosed after Close, including to a Push
-// that is blocked when Close is called. Blocked pushers are not served in FIFO
-// order: any of them may take a slot freed by a pop. Push does not allocate,
-// even when it waits, and a cancelled Push leaves no goroutine behind.
+// ctx.Err() if ctx is done when it is called, even if there is room, so a
+// cancelled producer never adds an item; it returns ErrClosed after Close,
+// including to a Push that is blocked when Close is called (its v is not
+// added). Blocked pushers are served in FIFO order: a pop that frees a slot
+// moves the longest-waiting Push's v into it directly. A blocked Push whose
+// ctx ends returns ctx.Err() and adds nothing, unless a pop already moved its
+// v into the queue, in which case it returns nil. Push does not allocate in
+// steady state, even when it waits, and a cancelled Push leaves no goroutine
+// behind.
 func (q *Queue[T]) Push(ctx context.Context, v T) error {
 	done := ctx.Done()
-	var err error
 	q.mu.Lock()
-	for {
-		if isDone(done) {
-			err = ctx.Err()
-			break
-		}
-		if q.closed {
-			err = ErrClosed
-			break
-		}
-		if q.n < len(q.buf) {
-			q.pushLocked(v)
-			break
-		}
-		q.pushers++
+	if isDone(done) {
 		q.mu.Unlock()
-		select {
-		case <-done:
-		case <-q.room:
-		}
-		q.mu.Lock()
-		q.pushers--
+		return ctx.Err()
 	}
-	// We may have taken the room signal: pass it on if it is still due. A
-	// push added an item: wake a parked Pop.
-	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if q.n < len(q.buf) {
+		// Parked pushers only exist while the queue is full, so taking the
+		// free slot jumps ahead of nobody.
+		q.pushLocked(v)
+		wake := q.wakePopLocked()
+		q.mu.Unlock()
+		signal(q.ready, wake)
+		return nil
+	}
+	w := q.newWaiter(v)
+	q.enqueueWaiterLocked(w)
 	q.mu.Unlock()
-	signal(q.ready, wakePop)
-	signal(q.room, wakePush)
+	var err error
+	select {
+	case err = <-w.done:
+	case <-done:
+		q.mu.Lock()
+		select {
+		case err = <-w.done: // handed off (nil) or refused by Close
+		default:
+			q.unlinkWaiterLocked(w)
+			var zero T
+			w.v = zero
+			err = ctx.Err()
+		}
+		q.mu.Unlock()
+	}
+	q.waiterPool.Put(w)
 	return err
 }

@@ -35,7 +35,7 @@ func TestPushBlocking(t *testing.T) {
 		// act runs once every Push is parked on the full queue holding 1, 2;
 		// it may cancel their contexts.
 		act         func(q *Queue[int], cancel []context.CancelFunc)
-		pushers     int     // Push(10) calls started; which one wins a slot is up to the scheduler
+		pushers     int     // Push(10+i) calls started and parked one after another; they are served FIFO
 		want        []error // results of the Push calls that returned after act, in start order
 		wantBlocked int     // Push calls still parked after act; Close must return ErrClosed to them
 		wantItems   []int   // queue contents after act, oldest first
@@ -56,24 +56,31 @@ func TestPushBlocking(t *testing.T) {
 		{name: "cancel", pushers: 1,
 			act:  func(_ *Queue[int], cancel []context.CancelFunc) { cancel[0]() },
 			want: []error{context.Canceled}, wantItems: []int{1, 2}},
-		{name: "cancelled pusher hands its wakeup on", pushers: 2,
+		{name: "cancelled pusher leaves the line", pushers: 2,
+			act: func(q *Queue[int], cancel []context.CancelFunc) {
+				cancel[0]()
+				synctest.Wait()
+				_, _ = q.TryPop()
+			},
+			want: []error{context.Canceled, nil}, wantItems: []int{2, 11}},
+		{name: "cancel after the handoff keeps the item", pushers: 2,
 			act: func(q *Queue[int], cancel []context.CancelFunc) {
 				_, _ = q.TryPop()
 				cancel[0]()
 			},
-			want: []error{context.Canceled, nil}, wantItems: []int{2, 10}},
+			want: []error{nil}, wantBlocked: 1, wantItems: []int{2, 10}},
 		{name: "n pops wake n pushers", pushers: 2,
 			act: func(q *Queue[int], _ []context.CancelFunc) {
 				_, _ = q.TryPop()
 				_, _ = q.TryPop()
 			},
-			want: []error{nil, nil}, wantItems: []int{10, 10}},
-		{name: "pops wake only as many pushers as they free slots", pushers: 3,
+			want: []error{nil, nil}, wantItems: []int{10, 11}},
+		{name: "pops wake only as many pushers as they free slots, oldest first", pushers: 3,
 			act: func(q *Queue[int], _ []context.CancelFunc) {
 				_, _ = q.TryPop()
 				_, _ = q.Pop(context.Background())
 			},
-			want: []error{nil, nil}, wantBlocked: 1, wantItems: []int{10, 10}},
+			want: []error{nil, nil}, wantBlocked: 1, wantItems: []int{10, 11}},
 		{name: "no pop, no wakeup", pushers: 2,
 			act:         func(*Queue[int], []context.CancelFunc) {},
 			wantBlocked: 2, wantItems: []int{1, 2}},
@@ -90,9 +97,9 @@ func TestPushBlocking(t *testing.T) {
 					ctx, cancel := context.WithCancel(t.Context())
 					defer cancel()
 					cancels[i] = cancel
-					results[i] = startPush(ctx, q, 10)
+					results[i] = startPush(ctx, q, 10+i)
+					synctest.Wait() // parked before the next one starts
 				}
-				synctest.Wait()
 				for _, r := range results {
 					require.Empty(t, r, "Push returned while the queue was full")
 				}
@@ -187,7 +194,7 @@ func TestPushWaitDoesNotAllocate(t *testing.T) {
 	parked := func() bool {
 		q.mu.Lock()
 		defer q.mu.Unlock()
-		return q.pushers > 0
+		return q.waitHead != nil
 	}
 	step := make(chan struct{})
 	var wg sync.WaitGroup

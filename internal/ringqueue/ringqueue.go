@@ -25,10 +25,13 @@ type Queue[T any] struct {
 	head    int           // index of the oldest item
 	n       int           // number of items held
 	poppers int           // Pop calls parked in the select
-	pushers int           // Push calls parked in the select
 	closed  bool          // set once by Close
 	ready   chan struct{} // one slot: "an item, or Close, may be waiting for you"
-	room    chan struct{} // one slot: "a free slot, or Close, may be waiting for you"
+
+	// Push calls parked on a full queue, oldest first; see waiters.go. The
+	// list is empty unless the queue is full and open.
+	waitHead, waitTail *waiter[T]
+	waiterPool         sync.Pool // of *waiter[T]
 }
 
 // New returns an empty queue that holds at most capacity items.
@@ -40,7 +43,6 @@ func New[T any](capacity int) *Queue[T] {
 	return &Queue[T]{
 		buf:   make([]T, capacity),
 		ready: make(chan struct{}, 1),
-		room:  make(chan struct{}, 1),
 	}
 }
 
@@ -91,10 +93,10 @@ func (q *Queue[T]) TryPop() (T, bool) {
 		return zero, false
 	}
 	v := q.popLocked()
-	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
+	q.handoffLocked()
+	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	signal(q.ready, wakePop)
-	signal(q.room, wakePush)
+	signal(q.ready, wake)
 	return v, true
 }
 
@@ -115,6 +117,7 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 		}
 		if q.n > 0 {
 			v = q.popLocked()
+			q.handoffLocked()
 			break
 		}
 		if q.closed {
@@ -130,12 +133,10 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 		q.mu.Lock()
 		q.poppers--
 	}
-	// We may have taken the ready signal: pass it on if it is still due. A
-	// pop freed a slot: wake a parked Push.
-	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
+	// We may have taken the ready signal: pass it on if it is still due.
+	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	signal(q.ready, wakePop)
-	signal(q.room, wakePush)
+	signal(q.ready, wake)
 	return v, err
 }
 
@@ -161,10 +162,10 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	q.closed = true
-	wakePop, wakePush := q.wakePopLocked(), q.wakePushLocked()
+	q.refuseWaitersLocked()
+	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	signal(q.ready, wakePop)
-	signal(q.room, wakePush)
+	signal(q.ready, wake)
 }
 
 // Closed reports whether Close has been called.
@@ -218,14 +219,7 @@ func (q *Queue[T]) wakePopLocked() bool {
 	return q.poppers > 0 && (q.n > 0 || q.closed)
 }
 
-// wakePushLocked reports whether a parked Push has something to do (a free
-// slot, or ErrClosed to return) and must be signalled on q.room. Callers MUST
-// hold q.mu, and pass the result to signal after unlocking.
-func (q *Queue[T]) wakePushLocked() bool {
-	return q.pushers > 0 && (q.n < len(q.buf) || q.closed)
-}
-
-// signal wakes one waiter parked on ch (q.ready or q.room) if wake is true.
+// signal wakes one Pop parked on ch (q.ready) if wake is true.
 // The send never blocks: a full channel already holds a wakeup, and while it
 // does no waiter stays parked on it. A stale signal only causes a spurious
 // wakeup, which the waiter re-checks. Every woken waiter signals again on its
