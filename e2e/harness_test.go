@@ -9,6 +9,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,14 +50,42 @@ func otelcolBin(t *testing.T) string { return requireBin(t, "OTELCOL_BIN") }
 
 func telemetrygenBin(t *testing.T) string { return requireBin(t, "TELEMETRYGEN_BIN") }
 
-// freePort returns a 127.0.0.1 TCP port that was free a moment ago.
+// Test ports come from below Linux's ephemeral range (32768-60999 by
+// default). A port the kernel hands out for ":0" is an ephemeral one, and a
+// collector that keeps dialing a stopped downstream on such a port can be given
+// that very port as its own source port (or connect to itself), so the
+// downstream cannot bind it again when the test restarts it.
+const (
+	firstTestPort = 20000
+	lastTestPort  = 32767
+)
+
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+// freePort returns a 127.0.0.1 TCP port below the ephemeral range that was
+// free a moment ago and that no other test of this process was given.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 1000 {
+		port := firstTestPort + rand.IntN(lastTestPort-firstTestPort+1)
+		if portsUsed[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		require.NoError(t, l.Close())
+		portsUsed[port] = true
+		return port
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return 0
 }
 
 // eventually polls cond every 50ms until it returns true, failing the test

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -31,14 +33,39 @@ type collector struct {
 	exitedAt time.Time
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// Ports come from below Linux's ephemeral range (32768-60999 by default): a
+// collector that keeps dialing a stopped downstream on an ephemeral port can be
+// given that very port as its own source port, and the downstream then cannot
+// bind it again when it is brought back.
+const (
+	firstPort = 20000
+	lastPort  = 32767
+)
+
+var (
+	portsMu   sync.Mutex
+	portsUsed = map[int]bool{}
+)
+
+// freePort returns a TCP port on 127.0.0.1, below the ephemeral range, that was
+// free a moment ago and was not handed out before in this process.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 1000 {
+		port := firstPort + rand.IntN(lastPort-firstPort+1)
+		if portsUsed[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		portsUsed[port] = true
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("free port: none free below the ephemeral range")
 }
 
 // startCollector starts bin with config file cfgPath. Its stdout goes to
