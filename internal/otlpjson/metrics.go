@@ -112,7 +112,13 @@ func appendTemporality(dst []byte, t pmetric.AggregationTemporality) []byte {
 // dataPoints field; the caller appends the remaining fields and the closing
 // brace. When there are no data points they write only "{".
 
-func appendNumberDataPoints(dst []byte, dps pmetric.NumberDataPointSlice) []byte {
+// dataPointSlice is what the pdata data point slices have in common.
+type dataPointSlice[P any] interface {
+	Len() int
+	At(i int) P
+}
+
+func appendDataPoints[P any, S dataPointSlice[P]](dst []byte, dps S, appendPoint func([]byte, P) []byte) []byte {
 	if dps.Len() == 0 {
 		return append(dst, '{')
 	}
@@ -121,49 +127,23 @@ func appendNumberDataPoints(dst []byte, dps pmetric.NumberDataPointSlice) []byte
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendNumberDataPoint(dst, dps.At(i))
+		dst = appendPoint(dst, dps.At(i))
 	}
 	return append(dst, ']')
+}
+
+func appendNumberDataPoints(dst []byte, dps pmetric.NumberDataPointSlice) []byte {
+	return appendDataPoints(dst, dps, appendNumberDataPoint)
 }
 
 func appendHistogramDataPoints(dst []byte, dps pmetric.HistogramDataPointSlice) []byte {
-	if dps.Len() == 0 {
-		return append(dst, '{')
-	}
-	dst = append(dst, `{"dataPoints":[`...)
-	for i := range dps.Len() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendHistogramDataPoint(dst, dps.At(i))
-	}
-	return append(dst, ']')
+	return appendDataPoints(dst, dps, appendHistogramDataPoint)
 }
 
 func appendExpHistogramDataPoints(dst []byte, dps pmetric.ExponentialHistogramDataPointSlice) []byte {
-	if dps.Len() == 0 {
-		return append(dst, '{')
-	}
-	dst = append(dst, `{"dataPoints":[`...)
-	for i := range dps.Len() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendExpHistogramDataPoint(dst, dps.At(i))
-	}
-	return append(dst, ']')
+	return appendDataPoints(dst, dps, appendExpHistogramDataPoint)
 }
 
 func appendSummaryDataPoints(dst []byte, dps pmetric.SummaryDataPointSlice) []byte {
-	if dps.Len() == 0 {
-		return append(dst, '{')
-	}
-	dst = append(dst, `{"dataPoints":[`...)
-	for i := range dps.Len() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendSummaryDataPoint(dst, dps.At(i))
-	}
-	return append(dst, ']')
+	return appendDataPoints(dst, dps, appendSummaryDataPoint)
 }
