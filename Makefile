@@ -12,22 +12,25 @@ BUILDER_VERSION       := v0.165.0
 MDATAGEN_VERSION      := v0.159.0
 GOLANGCI_LINT_VERSION := v2.15.0
 TELEMETRYGEN_VERSION  := v0.161.0
-BENCHSTAT_VERSION     := v0.0.0-20251023143056-3684bd442cc8
+BENCHSTAT_VERSION     := v0.0.0-20260908200009-22c9c6c9d4da
 
 BUILDER       := $(TOOLS_DIR)/builder-$(BUILDER_VERSION)/builder
 MDATAGEN      := $(TOOLS_DIR)/mdatagen-$(MDATAGEN_VERSION)/mdatagen
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 TELEMETRYGEN  := $(TOOLS_DIR)/telemetrygen-$(TELEMETRYGEN_VERSION)/telemetrygen
+BENCHSTAT     := $(TOOLS_DIR)/benchstat-$(BENCHSTAT_VERSION)/benchstat
 
 # Benchmarks: count 6 gives benchstat enough samples; BENCH narrows the set.
 BENCH       ?= .
 BENCH_COUNT ?= 6
 BENCH_PKGS  ?= ./...
+# bench-compare: the sub-benchmark key whose values are set side by side.
+BENCH_COL   ?= /impl
 # bench-e2e: extra runner flags, e.g. '-duration 3s -fixed-duration 3s -reps 1 -dead 10s -fill 5s'.
 BENCH_E2E_FLAGS ?=
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test e2e k8s-test docker anchor bench-e2e vet bench lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e k8s-test docker anchor bench-e2e vet bench bench-compare lint fmt generate otelcol run tools clean
 
 ## test: vet, race-enabled tests of every package (fuzz seed corpora included),
 ## then the end-to-end suite against the built distribution.
@@ -61,6 +64,14 @@ vet:
 ## bench: every benchmark, BENCH_COUNT times, in a form benchstat reads.
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS)
+
+## bench-compare: run `bench` into _build/bench.txt and show it with benchstat,
+## one column per value of BENCH_COL (ours next to the baseline of the same run), e.g.
+##   make bench-compare BENCH=ProducerConsumer BENCH_PKGS=./internal/ringqueue
+bench-compare: $(BENCHSTAT)
+	mkdir -p $(BUILD_DIR)
+	$(MAKE) --no-print-directory bench > $(BUILD_DIR)/bench.txt
+	$(BENCHSTAT) -col '$(BENCH_COL)' $(BUILD_DIR)/bench.txt
 
 ## anchor: build the upstream-only anchor distribution (bench/e2e/builder-anchor.yaml) into _build/anchor/.
 anchor: $(BUILDER)
@@ -96,7 +107,7 @@ otelcol: $(BUILDER)
 run: otelcol
 	$(OTELCOL) --config $(CONFIG) --feature-gates=telemetry.newPipelineTelemetry
 
-tools: $(BUILDER) $(MDATAGEN) $(GOLANGCI_LINT) $(TELEMETRYGEN)
+tools: $(BUILDER) $(MDATAGEN) $(GOLANGCI_LINT) $(TELEMETRYGEN) $(BENCHSTAT)
 
 $(BUILDER):
 	GOBIN=$(dir $@) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
@@ -111,6 +122,9 @@ $(GOLANGCI_LINT):
 
 $(TELEMETRYGEN):
 	GOBIN=$(dir $@) $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION)
+
+$(BENCHSTAT):
+	GOBIN=$(dir $@) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 
 clean:
 	rm -rf $(BUILD_DIR)

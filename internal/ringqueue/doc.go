@@ -7,36 +7,34 @@
 // end, or Close. Pop blocks until an item arrives, its context ends, or the
 // queue is closed and drained. The package uses only the standard library.
 //
-// # Waking waiters
+// # Waiting
 //
-// A blocked Pop parks in a select on its ctx.Done() and on a one-slot "ready"
-// channel. Whoever changes the queue so that a parked Pop has something to
-// return (a push, or Close) sends on ready without blocking, after releasing
-// the mutex so the woken Pop finds it free. A woken Pop re-checks under the
-// mutex and, on its way out, signals again if more waiters are due; so one
-// push wakes one waiter, Close wakes all of them in a chain, and a Pop
-// cancelled after taking the signal hands it on instead of losing it.
+// Blocked calls are handed their result directly, as a channel hands a value
+// from a blocked sender to a blocked receiver. A Pop on an empty queue or a
+// Push on a full one parks by linking a waiter record (an item and a one-slot
+// result channel) into one of two FIFO lists under the mutex, then waits on
+// the result channel and its ctx.Done(). A push that finds a Pop parked gives
+// it the item instead of storing it; a pop that frees a slot while a Push is
+// parked moves that Push's item into the freed slot. Both send the result
+// under the same lock, so the woken call returns without taking the mutex
+// again, and each wakeup is meant for exactly one waiter: no waiter wakes to
+// find its item taken. Pushers park only while the queue is full and poppers
+// only while it is empty, so at most one list is non-empty, and a call that
+// finds room (or an item) jumps ahead of nobody.
 //
-// A blocked Push is handed its slot directly, as a channel hands a blocked
-// sender's value to the buffer. Push parks by linking a waiter record (its
-// value and a one-slot result channel) into a FIFO of parked pushers under the
-// mutex. A pop (TryPop or Pop) that frees a slot while a Push is parked moves
-// the oldest waiter's value into the freed tail slot and, under the same
-// lock, sends nil on its result channel, so the woken Push returns without
-// taking the mutex again; the queue stays full and a parked Pop is signalled as
-// usual. Close sends ErrClosed to every parked Push without adding its value.
-// A Push whose context ends takes the mutex and either finds its result
-// already sent (its item was handed off, so it returns nil, or Close refused
-// it) or unlinks itself and returns ctx.Err(); the decision is made under the
-// mutex, so an item is never both added and reported as not added. Waiters
-// exist only while the queue is full and open, so a Push that finds room
-// jumps ahead of nobody; TryPush and PushFront fail with ErrFull while
-// pushers wait, since the queue is full. Waiter records are pooled
+// Close sends ErrClosed to every parked call; a Push's item is not added. A
+// waiter whose context ends takes the mutex and either finds its result
+// already sent (its Push's item was stored, or its Pop was handed an item,
+// which it returns with a nil error so nothing is lost) or unlinks itself and
+// returns ctx.Err(). The decision is made under the mutex, so an item is never
+// both moved and reported as not moved. Waiter records are pooled
 // (sync.Pool), so parking allocates nothing in steady state.
 //
 // This was preferred to sync.Cond plus context.AfterFunc: AfterFunc allocates
 // a registration on every wait, and Cond cannot wait on a context by itself.
-// The channels allocate nothing, even on the waiting path, and with
-// context.Background (a nil Done channel) a park is a single channel receive,
-// like a plain channel-based queue.
+// With context.Background (a nil Done channel) a park is a single channel
+// receive. An earlier design woke parked Pops through one shared "ready"
+// channel and let them race for the mutex; direct handoff removed the
+// spurious wakeups and made a blocking Push and Pop no slower than a channel
+// in every benchmark cell (BENCHMARKS.md).
 package ringqueue

@@ -17,11 +17,13 @@ import (
 // Input: byte 0 picks the capacity (1..8); then each op is one byte, the
 // operation in the low 3 bits and the pushed value in the rest.
 //
-// Op 7 is a blocking Push. When it cannot block it runs inline; on a full
-// queue it starts in its own goroutine and stays pending (at most one at a
-// time), and a second op 7 cancels it. After a step that frees a slot or
-// closes the queue the test waits for the pending Push to return, so the model
-// knows that the freed slot went to it and that Close returned ErrClosed.
+// Op 3 is a blocking Pop and op 7 a blocking Push. Each runs inline when it
+// cannot block; otherwise (Pop on an empty open queue, Push on a full one) it
+// starts in its own goroutine and stays pending, at most one of each at a
+// time, and a second op 3 or op 7 cancels it. After a step that makes the
+// pending call due (an item arrives, a slot frees, or Close) the test waits
+// for it to return, so the model knows which item the Pop got, that the freed
+// slot went to the Push, and that Close returned ErrClosed.
 func FuzzQueue(f *testing.F) {
 	f.Add([]byte{2, 0, 8, 16, 2, 2, 2})                  // push until full, pop all
 	f.Add([]byte{2, 0, 9, 17, 2, 2})                     // push front ordering
@@ -31,6 +33,8 @@ func FuzzQueue(f *testing.F) {
 	f.Add([]byte{0, 7, 15, 2, 3, 23, 31, 3, 2})          // Push inline, blocked Push woken by pops
 	f.Add([]byte{0, 0, 15, 15, 12, 3, 3})                // cancelled Push: blocked, and done up front
 	f.Add([]byte{0, 0, 15, 5, 3, 3, 7})                  // Close wakes a blocked Push
+	f.Add([]byte{2, 3, 8, 3, 3, 9, 3, 5, 3})             // blocked Pop: woken by push, push front, cancelled, Close
+	f.Add([]byte{0, 3, 15, 3, 2})                        // blocked Pop woken by a blocking Push
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
@@ -63,6 +67,11 @@ func runOps(t *testing.T, data []byte) {
 		}
 		return nil
 	}
+	// The pending blocked Pop, if any.
+	var (
+		popPending <-chan popResult
+		cancelPop  context.CancelFunc
+	)
 	step := func(i int, b byte) {
 		v := int(b >> 3)
 		switch b & 7 {
@@ -85,8 +94,17 @@ func runOps(t *testing.T, data []byte) {
 				require.Equal(t, model[0], got, "step %d", i)
 				model = model[1:]
 			}
-		case 3: // Pop, only when it cannot block
-			if len(model) == 0 && !closed {
+		case 3: // Pop: inline, or pending on an empty queue, or cancel the pending one
+			switch {
+			case popPending != nil:
+				cancelPop()
+				r := waitPop(t, popPending)
+				require.ErrorIs(t, r.err, context.Canceled, "step %d", i)
+				popPending = nil
+				return
+			case len(model) == 0 && !closed:
+				ctx, cancel := context.WithCancel(context.Background())
+				popPending, cancelPop = startPop(ctx, q), cancel
 				return
 			}
 			got, err := q.Pop(context.Background())
@@ -142,12 +160,44 @@ func runOps(t *testing.T, data []byte) {
 				require.Empty(t, pending, "step %d: Push returned while the queue was full", i)
 			}
 		}
+		if popPending != nil {
+			switch {
+			case len(model) > 0:
+				r := waitPop(t, popPending)
+				require.NoError(t, r.err, "step %d: an item must wake the blocked Pop", i)
+				require.Equal(t, model[0], r.v, "step %d", i)
+				model = model[1:]
+				popPending = nil
+			case closed:
+				require.ErrorIs(t, waitPop(t, popPending).err, ErrClosed, "step %d: Close must wake the blocked Pop", i)
+				popPending = nil
+			default:
+				require.Empty(t, popPending, "step %d: Pop returned while the queue was empty", i)
+			}
+		}
 		require.Equal(t, len(model), q.Len(), "step %d", i)
 		require.Equal(t, capacity, q.Cap(), "step %d", i)
 	}
 	if pending != nil {
 		cancelPending()
 		require.ErrorIs(t, waitPush(t, pending), context.Canceled)
+	}
+	if popPending != nil {
+		cancelPop()
+		require.ErrorIs(t, waitPop(t, popPending).err, context.Canceled)
+	}
+}
+
+// waitPop returns the result of a Pop started by startPop, failing the test
+// if it does not return within 10s (a lost wakeup).
+func waitPop(t *testing.T, result <-chan popResult) popResult {
+	t.Helper()
+	select {
+	case r := <-result:
+		return r
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "blocked Pop was not woken")
+		return popResult{}
 	}
 }
 

@@ -15,41 +15,23 @@ import "context"
 func (q *Queue[T]) Push(ctx context.Context, v T) error {
 	done := ctx.Done()
 	q.mu.Lock()
-	if isDone(done) {
+	switch {
+	case isDone(done):
 		q.mu.Unlock()
 		return ctx.Err()
-	}
-	if q.closed {
+	case q.closed:
 		q.mu.Unlock()
 		return ErrClosed
-	}
-	if q.n < len(q.buf) {
-		// Parked pushers only exist while the queue is full, so taking the
-		// free slot jumps ahead of nobody.
-		q.pushLocked(v)
-		wake := q.wakePopLocked()
+	case q.n < len(q.buf):
+		// Pushers only park while the queue is full, so taking the free
+		// slot jumps ahead of nobody.
+		q.addLocked(v)
 		q.mu.Unlock()
-		signal(q.ready, wake)
 		return nil
 	}
-	w := q.newWaiter(v)
-	q.enqueueWaiterLocked(w)
-	q.mu.Unlock()
-	var err error
-	select {
-	case err = <-w.done:
-	case <-done:
-		q.mu.Lock()
-		select {
-		case err = <-w.done: // handed off (nil) or refused by Close
-		default:
-			q.unlinkWaiterLocked(w)
-			var zero T
-			w.v = zero
-			err = ctx.Err()
-		}
-		q.mu.Unlock()
+	_, err := q.park(&q.pushers, v, done)
+	if err == errCancelled { //nolint:errorlint // park's own sentinel, never wrapped
+		err = ctx.Err()
 	}
-	q.waiterPool.Put(w)
 	return err
 }

@@ -194,7 +194,7 @@ func TestPushWaitDoesNotAllocate(t *testing.T) {
 	parked := func() bool {
 		q.mu.Lock()
 		defer q.mu.Unlock()
-		return q.waitHead != nil
+		return q.pushers.head != nil
 	}
 	step := make(chan struct{})
 	var wg sync.WaitGroup

@@ -13,25 +13,27 @@ var ErrFull = errors.New("ringqueue: full")
 // closed and empty.
 var ErrClosed = errors.New("ringqueue: closed")
 
+// errCancelled is park's result when the waiter's context ended first; the
+// caller reports ctx.Err() instead.
+var errCancelled = errors.New("ringqueue: cancelled")
+
 // Queue is a bounded FIFO ring buffer, safe for concurrent use by any number
 // of goroutines. Slots are reused: no operation allocates in steady state, and
 // a removed item's slot is cleared so the garbage collector can free it.
 //
-// The zero Queue has capacity 0 and no wake-up channels, so it is not usable;
-// create queues with New.
+// The zero Queue has capacity 0, so it is not usable; create queues with New.
 type Queue[T any] struct {
-	mu      sync.Mutex
-	buf     []T           // ring storage; len(buf) is the capacity
-	head    int           // index of the oldest item
-	n       int           // number of items held
-	poppers int           // Pop calls parked in the select
-	closed  bool          // set once by Close
-	ready   chan struct{} // one slot: "an item, or Close, may be waiting for you"
+	mu     sync.Mutex
+	buf    []T  // ring storage; len(buf) is the capacity
+	head   int  // index of the oldest item
+	n      int  // number of items held
+	closed bool // set once by Close
 
-	// Push calls parked on a full queue, oldest first; see waiters.go. The
-	// list is empty unless the queue is full and open.
-	waitHead, waitTail *waiter[T]
-	waiterPool         sync.Pool // of *waiter[T]
+	// Parked calls, oldest first; see waiters.go. Pushers wait only while
+	// the queue is full and open, poppers only while it is empty and open,
+	// so at most one list is non-empty.
+	pushers, poppers waitList[T]
+	waiterPool       sync.Pool // of *waiter[T]
 }
 
 // New returns an empty queue that holds at most capacity items.
@@ -40,25 +42,19 @@ func New[T any](capacity int) *Queue[T] {
 	if capacity <= 0 {
 		panic("ringqueue: capacity must be positive")
 	}
-	return &Queue[T]{
-		buf:   make([]T, capacity),
-		ready: make(chan struct{}, 1),
-	}
+	return &Queue[T]{buf: make([]T, capacity)}
 }
 
 // TryPush appends v at the tail without blocking. It returns ErrClosed after
 // Close (checked first) and ErrFull when the queue holds Cap items.
 func (q *Queue[T]) TryPush(v T) error {
 	q.mu.Lock()
-	if err := q.pushableLocked(); err != nil {
-		q.mu.Unlock()
-		return err
+	err := q.pushableLocked()
+	if err == nil {
+		q.addLocked(v)
 	}
-	q.pushLocked(v)
-	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	signal(q.ready, wake)
-	return nil
+	return err
 }
 
 // PushFront puts v back at the head, so it is the next item popped; use it to
@@ -66,20 +62,22 @@ func (q *Queue[T]) TryPush(v T) error {
 // ErrClosed after Close and ErrFull when the queue holds Cap items.
 func (q *Queue[T]) PushFront(v T) error {
 	q.mu.Lock()
-	if err := q.pushableLocked(); err != nil {
-		q.mu.Unlock()
-		return err
+	err := q.pushableLocked()
+	switch {
+	case err != nil:
+	case q.poppers.head != nil:
+		// The queue is empty: the head is the tail.
+		q.addLocked(v)
+	default:
+		q.head--
+		if q.head < 0 {
+			q.head = len(q.buf) - 1
+		}
+		q.buf[q.head] = v
+		q.n++
 	}
-	q.head--
-	if q.head < 0 {
-		q.head = len(q.buf) - 1
-	}
-	q.buf[q.head] = v
-	q.n++
-	wake := q.wakePopLocked()
 	q.mu.Unlock()
-	signal(q.ready, wake)
-	return nil
+	return err
 }
 
 // TryPop removes and returns the head (oldest) item without blocking. It
@@ -92,51 +90,41 @@ func (q *Queue[T]) TryPop() (T, bool) {
 		var zero T
 		return zero, false
 	}
-	v := q.popLocked()
-	q.handoffLocked()
-	wake := q.wakePopLocked()
+	v := q.removeLocked()
 	q.mu.Unlock()
-	signal(q.ready, wake)
 	return v, true
 }
 
 // Pop removes and returns the head item, blocking until one is available.
-// It returns ctx.Err() once ctx is done, even if items are available, so a
-// cancelled consumer stops promptly; it returns ErrClosed once the queue is
-// closed and empty. After Close, Pop keeps returning the remaining items.
-// Pop does not allocate, and a cancelled Pop leaves no goroutine behind.
+// It returns ctx.Err() if ctx is done when it is called, even if items are
+// available, so a cancelled consumer stops promptly; it returns ErrClosed once
+// the queue is closed and empty. After Close, Pop keeps returning the
+// remaining items. Blocked Pops are served in FIFO order: a push moves its
+// item straight to the longest-waiting Pop. A blocked Pop whose ctx ends
+// returns ctx.Err(), unless a push already handed it an item, in which case it
+// returns that item and nil, so no item is lost. Pop does not allocate in
+// steady state, even when it waits, and a cancelled Pop leaves no goroutine
+// behind.
 func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 	done := ctx.Done()
-	var v T
-	var err error
+	var zero T
 	q.mu.Lock()
-	for {
-		if isDone(done) {
-			err = ctx.Err()
-			break
-		}
-		if q.n > 0 {
-			v = q.popLocked()
-			q.handoffLocked()
-			break
-		}
-		if q.closed {
-			err = ErrClosed
-			break
-		}
-		q.poppers++
+	switch {
+	case isDone(done):
 		q.mu.Unlock()
-		select {
-		case <-done:
-		case <-q.ready:
-		}
-		q.mu.Lock()
-		q.poppers--
+		return zero, ctx.Err()
+	case q.n > 0:
+		v := q.removeLocked()
+		q.mu.Unlock()
+		return v, nil
+	case q.closed:
+		q.mu.Unlock()
+		return zero, ErrClosed
 	}
-	// We may have taken the ready signal: pass it on if it is still due.
-	wake := q.wakePopLocked()
-	q.mu.Unlock()
-	signal(q.ready, wake)
+	v, err := q.park(&q.poppers, zero, done)
+	if err == errCancelled { //nolint:errorlint // park's own sentinel, never wrapped
+		err = ctx.Err()
+	}
 	return v, err
 }
 
@@ -153,7 +141,7 @@ func (q *Queue[T]) Cap() int {
 }
 
 // Close stops the queue accepting items and wakes every blocked Pop and Push;
-// the blocked Push calls return ErrClosed. Items already queued stay available
+// they return ErrClosed (a blocked Pop means the queue is empty). Items already queued stay available
 // to Pop and TryPop. Close is idempotent.
 func (q *Queue[T]) Close() {
 	q.mu.Lock()
@@ -162,10 +150,9 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	q.closed = true
-	q.refuseWaitersLocked()
-	wake := q.wakePopLocked()
+	refuseAll(&q.pushers)
+	refuseAll(&q.poppers)
 	q.mu.Unlock()
-	signal(q.ready, wake)
 }
 
 // Closed reports whether Close has been called.
@@ -186,9 +173,14 @@ func (q *Queue[T]) pushableLocked() error {
 	return nil
 }
 
-// pushLocked appends v at the tail. The queue must not be full. Callers MUST
-// hold q.mu.
-func (q *Queue[T]) pushLocked(v T) {
+// addLocked adds v behind the items held: it hands v to the longest-waiting
+// Pop if one is parked (the queue is then empty), else appends it at the tail.
+// The queue must not be full. Callers MUST hold q.mu.
+func (q *Queue[T]) addLocked(v T) {
+	if q.poppers.head != nil {
+		complete(&q.poppers, v, nil)
+		return
+	}
 	i := q.head + q.n
 	if i >= len(q.buf) {
 		i -= len(q.buf)
@@ -197,9 +189,11 @@ func (q *Queue[T]) pushLocked(v T) {
 	q.n++
 }
 
-// popLocked removes the head item and clears its slot. The queue must not be
+// removeLocked removes and returns the head item and clears its slot; if a
+// Push is parked, it moves the longest-waiting one's item into the freed slot
+// and completes that Push, so the queue stays full. The queue must not be
 // empty. Callers MUST hold q.mu.
-func (q *Queue[T]) popLocked() T {
+func (q *Queue[T]) removeLocked() T {
 	var zero T
 	v := q.buf[q.head]
 	q.buf[q.head] = zero
@@ -208,30 +202,12 @@ func (q *Queue[T]) popLocked() T {
 		q.head = 0
 	}
 	q.n--
-	return v
-}
-
-// wakePopLocked reports whether a parked Pop has something to return (an
-// item, or ErrClosed) and must be signalled on q.ready. Callers MUST hold q.mu,
-// and pass the result to signal after unlocking, so the woken Pop finds the
-// mutex free.
-func (q *Queue[T]) wakePopLocked() bool {
-	return q.poppers > 0 && (q.n > 0 || q.closed)
-}
-
-// signal wakes one Pop parked on ch (q.ready) if wake is true.
-// The send never blocks: a full channel already holds a wakeup, and while it
-// does no waiter stays parked on it. A stale signal only causes a spurious
-// wakeup, which the waiter re-checks. Every woken waiter signals again on its
-// way out if more waiters are due, so one signal per state change is enough
-// and Close wakes all waiters in a chain.
-func signal(ch chan<- struct{}, wake bool) {
-	if wake {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
+	if w := q.pushers.head; w != nil {
+		pv := w.v
+		complete(&q.pushers, zero, nil)
+		q.addLocked(pv)
 	}
+	return v
 }
 
 // isDone reports whether done is closed; a nil done never is.

@@ -2,7 +2,8 @@ package ringqueue
 
 import (
 	"context"
-	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -119,87 +120,101 @@ func startPop(ctx context.Context, q *Queue[int]) <-chan popResult {
 func TestPopBlocking(t *testing.T) {
 	tests := []struct {
 		name string
-		// act runs once every Pop is parked; it may cancel their contexts.
-		act  func(q *Queue[int], cancel []context.CancelFunc)
-		want []popResult // one per blocked Pop, in order of start
+		// act runs once every Pop is parked on the empty queue; it may
+		// cancel their contexts.
+		act         func(q *Queue[int], cancel []context.CancelFunc)
+		poppers     int         // Pop calls started and parked one after another; they are served FIFO
+		want        []popResult // results of the Pop calls that returned after act, in start order
+		wantBlocked int         // Pop calls still parked after act; Close must return ErrClosed to them
+		wantItems   []int       // queue contents after act, oldest first
 	}{
-		{name: "push wakes a waiter",
+		{name: "push wakes the oldest waiter", poppers: 2,
 			act:  func(q *Queue[int], _ []context.CancelFunc) { _ = q.TryPush(7) },
-			want: []popResult{{v: 7}}},
-		{name: "push front wakes a waiter",
+			want: []popResult{{v: 7}}, wantBlocked: 1},
+		{name: "push front wakes a waiter", poppers: 1,
 			act:  func(q *Queue[int], _ []context.CancelFunc) { _ = q.PushFront(8) },
 			want: []popResult{{v: 8}}},
-		{name: "close wakes every waiter",
+		{name: "blocking push wakes a waiter", poppers: 1,
+			act:  func(q *Queue[int], _ []context.CancelFunc) { _ = q.Push(context.Background(), 9) },
+			want: []popResult{{v: 9}}},
+		{name: "n pushes wake n waiters, oldest first, and the rest is queued", poppers: 3,
+			act: func(q *Queue[int], _ []context.CancelFunc) {
+				for i := range 5 {
+					_ = q.TryPush(i)
+				}
+			},
+			want: []popResult{{v: 0}, {v: 1}, {v: 2}}, wantItems: []int{3, 4}},
+		{name: "close wakes every waiter", poppers: 3,
 			act:  func(q *Queue[int], _ []context.CancelFunc) { q.Close() },
 			want: []popResult{{err: ErrClosed}, {err: ErrClosed}, {err: ErrClosed}}},
-		{name: "close while waiting drains items first",
+		{name: "close after a push hands out the item first", poppers: 2,
 			act: func(q *Queue[int], _ []context.CancelFunc) {
 				_ = q.TryPush(1)
 				q.Close()
 			},
 			want: []popResult{{v: 1}, {err: ErrClosed}}},
-		{name: "cancel",
+		{name: "cancel", poppers: 1,
 			act:  func(_ *Queue[int], cancel []context.CancelFunc) { cancel[0]() },
 			want: []popResult{{err: context.Canceled}}},
-		{name: "cancelled waiter hands its wakeup on",
+		{name: "a cancelled waiter leaves the line", poppers: 2,
+			act: func(q *Queue[int], cancel []context.CancelFunc) {
+				cancel[0]()
+				synctest.Wait()
+				_ = q.TryPush(5)
+			},
+			want: []popResult{{err: context.Canceled}, {v: 5}}},
+		{name: "an item handed over before the cancel is returned, not lost", poppers: 2,
 			act: func(q *Queue[int], cancel []context.CancelFunc) {
 				_ = q.TryPush(5)
 				cancel[0]()
 			},
-			want: []popResult{{err: context.Canceled}, {v: 5}}},
-		{name: "n pushes wake n waiters",
-			act: func(q *Queue[int], _ []context.CancelFunc) {
-				for i := range 3 {
-					_ = q.TryPush(i)
-				}
-				q.Close()
-			},
-			want: []popResult{{v: 0}, {v: 1}, {v: 2}, {err: ErrClosed}}},
+			want: []popResult{{v: 5}}, wantBlocked: 1},
+		{name: "no push, no wakeup", poppers: 2,
+			act:         func(*Queue[int], []context.CancelFunc) {},
+			wantBlocked: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				q := New[int](4)
-				cancels := make([]context.CancelFunc, len(tt.want))
-				results := make([]<-chan popResult, len(tt.want))
-				for i := range tt.want {
+				cancels := make([]context.CancelFunc, tt.poppers)
+				results := make([]<-chan popResult, tt.poppers)
+				for i := range tt.poppers {
 					ctx, cancel := context.WithCancel(t.Context())
 					defer cancel()
 					cancels[i] = cancel
 					results[i] = startPop(ctx, q)
+					synctest.Wait() // parked before the next one starts
 				}
-				synctest.Wait()
 				for _, r := range results {
 					require.Empty(t, r, "Pop returned before any item")
 				}
 				tt.act(q, cancels)
 				synctest.Wait()
+				var blocked []<-chan popResult
 				var got []popResult
 				for _, r := range results {
-					require.Len(t, r, 1, "Pop still blocked")
+					if len(r) == 0 {
+						blocked = append(blocked, r)
+						continue
+					}
 					got = append(got, <-r)
 				}
-				assertSameResults(t, tt.want, got)
+				assert.Equal(t, tt.want, got, "results of the Pop calls that returned, in start order")
+				assert.Len(t, blocked, tt.wantBlocked, "Pop calls still parked")
+				if tt.wantItems == nil {
+					tt.wantItems = []int{}
+				}
+				assert.Equal(t, tt.wantItems, snapshot(q))
+				q.Close()
+				synctest.Wait()
+				for _, r := range blocked {
+					require.Len(t, r, 1, "Close did not wake a parked Pop")
+					assert.ErrorIs(t, (<-r).err, ErrClosed)
+				}
 			})
 		})
 	}
-}
-
-// assertSameResults compares as multisets: which parked Pop wins is up to the scheduler.
-func assertSameResults(t *testing.T, want, got []popResult) {
-	t.Helper()
-	count := func(rs []popResult) map[string]int {
-		m := map[string]int{}
-		for _, r := range rs {
-			key := fmt.Sprintf("v=%d", r.v)
-			if r.err != nil {
-				key = r.err.Error()
-			}
-			m[key]++
-		}
-		return m
-	}
-	assert.Equal(t, count(want), count(got))
 }
 
 func TestPopDeadline(t *testing.T) {
@@ -247,5 +262,39 @@ func TestPopDoesNotAllocate(t *testing.T) {
 		_ = q.TryPush(1)
 		_, _ = q.Pop(ctx)
 	})
+	assert.Zero(t, allocs)
+}
+
+// TestPopWaitDoesNotAllocate parks Pop on an empty queue each run; a helper
+// pushes only once it sees the Pop parked, so every run takes the waiting path.
+func TestPopWaitDoesNotAllocate(t *testing.T) {
+	q := New[int](1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	parked := func() bool {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.poppers.head != nil
+	}
+	step := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range step {
+			for !parked() && ctx.Err() == nil {
+				runtime.Gosched()
+			}
+			_ = q.TryPush(1)
+		}
+	})
+	var failed int
+	allocs := testing.AllocsPerRun(100, func() {
+		step <- struct{}{}
+		if v, err := q.Pop(ctx); err != nil || v != 1 {
+			failed++
+		}
+	})
+	close(step)
+	wg.Wait()
+	require.Zero(t, failed, "Pop failed (or the 30s bound expired)")
 	assert.Zero(t, allocs)
 }

@@ -14,10 +14,11 @@ import (
 )
 
 // TestStressConservation runs producers (TryPush with retry, blocking Push,
-// and Push with short deadlines that often expire and are retried), blocking
-// consumers that sometimes requeue with PushFront, and an evictor using
-// TryPop, then closes the queue and checks every pushed item was taken out
-// exactly once: a Push that fails must not have added its item.
+// and Push with short deadlines that often expire and are retried), consumers
+// (blocking Pop, and Pop with short deadlines) that sometimes requeue with
+// PushFront, and an evictor using TryPop, then closes the queue and checks
+// every pushed item was taken out exactly once: a Push that fails must not
+// have added its item, and a Pop that fails must not have taken one.
 func TestStressConservation(t *testing.T) {
 	const (
 		producers = 6 // p%3: 0 TryPush, 1 Push, 2 Push with a short deadline
@@ -79,12 +80,27 @@ func TestStressConservation(t *testing.T) {
 			}
 		})
 	}
+	// Odd consumers pop with short deadlines that often expire while parked:
+	// an item handed to a Pop just before its deadline must still be returned.
+	var popExpired atomic.Int64
+	pop := func(c, n int) (int, error) {
+		if c%2 == 0 {
+			return q.Pop(ctx)
+		}
+		pctx, pcancel := context.WithTimeout(ctx, time.Duration(n%20)*time.Microsecond)
+		defer pcancel()
+		return q.Pop(pctx)
+	}
 	for c := range consumers {
 		consWG.Go(func() {
 			for n := 0; ; n++ {
-				v, err := q.Pop(ctx)
+				v, err := pop(c, n)
 				if errors.Is(err, ErrClosed) {
 					return
+				}
+				if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+					popExpired.Add(1)
+					continue
 				}
 				if err != nil {
 					failures.Add(1)
@@ -111,7 +127,7 @@ func TestStressConservation(t *testing.T) {
 	consWG.Wait()
 
 	require.Zero(t, failures.Load(), "unexpected errors (or the 30s bound expired)")
-	t.Logf("%d Push deadlines expired and were retried", expired.Load())
+	t.Logf("%d Push and %d Pop deadlines expired and were retried", expired.Load(), popExpired.Load())
 	assert.Zero(t, q.Len())
 	for v := range seen {
 		if n := seen[v].Load(); n != 1 {

@@ -1,14 +1,46 @@
 package ringqueue
 
-// waiter is a Push parked on a full queue. It sits in the queue's FIFO of
-// parked pushers, guarded by q.mu, until a pop moves v into the queue for it
-// (handoff), Close refuses it, or its context ends and it unlinks itself.
-// Records are pooled in q.waiterPool, so parking allocates nothing in steady
-// state.
+// waiter is a Push parked on a full queue or a Pop parked on an empty one. It
+// sits in one of the queue's two FIFO wait lists, guarded by q.mu, until
+// another call completes it (moves its item into the queue for a Push, hands
+// it an item for a Pop), Close refuses it, or its context ends and it unlinks
+// itself. Records are pooled in q.waiterPool, so parking allocates nothing in
+// steady state.
 type waiter[T any] struct {
-	v          T
+	v          T          // a parked Push's item, or the item handed to a parked Pop
 	done       chan error // one slot; receives the result exactly once, under q.mu
 	prev, next *waiter[T]
+}
+
+// waitList is a FIFO of parked calls, oldest first. Callers MUST hold q.mu.
+type waitList[T any] struct {
+	head, tail *waiter[T]
+}
+
+// push appends w.
+func (l *waitList[T]) push(w *waiter[T]) {
+	w.prev = l.tail
+	if l.tail == nil {
+		l.head = w
+	} else {
+		l.tail.next = w
+	}
+	l.tail = w
+}
+
+// remove unlinks w, which must be in l.
+func (l *waitList[T]) remove(w *waiter[T]) {
+	if w.prev == nil {
+		l.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		l.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
 }
 
 // newWaiter returns a pooled, unlinked waiter record holding v.
@@ -21,59 +53,55 @@ func (q *Queue[T]) newWaiter(v T) *waiter[T] {
 	return w
 }
 
-// enqueueWaiterLocked appends w to the FIFO of parked pushers. Callers MUST
-// hold q.mu.
-func (q *Queue[T]) enqueueWaiterLocked(w *waiter[T]) {
-	w.prev = q.waitTail
-	if q.waitTail == nil {
-		q.waitHead = w
+// park links a new waiter holding v into l, releases q.mu, and waits for the
+// waiter's result or for done to close. If done wins, it retakes q.mu and
+// either finds the result already sent (the call was completed just before its
+// context ended, so the result stands) or unlinks the waiter and reports
+// errCancelled. The decision is made under q.mu, so a completed call is never
+// also reported as cancelled. It returns the waiter's final value and result;
+// callers MUST hold q.mu, which park releases.
+func (q *Queue[T]) park(l *waitList[T], v T, done <-chan struct{}) (T, error) {
+	w := q.newWaiter(v)
+	l.push(w)
+	q.mu.Unlock()
+	var err error
+	if done == nil {
+		err = <-w.done
 	} else {
-		q.waitTail.next = w
+		select {
+		case err = <-w.done:
+		case <-done:
+			q.mu.Lock()
+			select {
+			case err = <-w.done:
+			default:
+				l.remove(w)
+				err = errCancelled
+			}
+			q.mu.Unlock()
+		}
 	}
-	q.waitTail = w
-}
-
-// unlinkWaiterLocked removes w from the FIFO of parked pushers. Callers MUST
-// hold q.mu.
-func (q *Queue[T]) unlinkWaiterLocked(w *waiter[T]) {
-	if w.prev == nil {
-		q.waitHead = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		q.waitTail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-}
-
-// finishWaiterLocked unlinks w, clears its value and sends err as its result.
-// The send never blocks: done has one slot and receives one result per park.
-// Callers MUST hold q.mu, so a pusher that re-checks under q.mu after its
-// context ended sees the result if one was sent.
-func (q *Queue[T]) finishWaiterLocked(w *waiter[T], err error) {
-	q.unlinkWaiterLocked(w)
+	v = w.v
 	var zero T
 	w.v = zero
+	q.waiterPool.Put(w)
+	return v, err
+}
+
+// complete unlinks the oldest waiter of l, sets its value to v and sends err
+// as its result. The send never blocks: done has one slot and receives one
+// result per park. Callers MUST hold q.mu and know l is not empty.
+func complete[T any](l *waitList[T], v T, err error) {
+	w := l.head
+	l.remove(w)
+	w.v = v
 	w.done <- err
 }
 
-// handoffLocked moves the first parked pusher's value into the slot a pop just
-// freed, and completes that Push. Callers MUST hold q.mu and call it right
-// after popLocked.
-func (q *Queue[T]) handoffLocked() {
-	if w := q.waitHead; w != nil {
-		q.pushLocked(w.v)
-		q.finishWaiterLocked(w, nil)
-	}
-}
-
-// refuseWaitersLocked completes every parked Push with ErrClosed, without
-// adding their values. Callers MUST hold q.mu.
-func (q *Queue[T]) refuseWaitersLocked() {
-	for q.waitHead != nil {
-		q.finishWaiterLocked(q.waitHead, ErrClosed)
+// refuseAll completes every waiter of l with ErrClosed. Callers MUST hold q.mu.
+func refuseAll[T any](l *waitList[T]) {
+	var zero T
+	for l.head != nil {
+		complete(l, zero, ErrClosed)
 	}
 }

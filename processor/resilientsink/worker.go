@@ -22,6 +22,12 @@ func (c *core[T]) work(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		if ctx.Err() != nil {
+			// Handed a batch just as the workers were stopped: start no
+			// delivery, leave it to Shutdown, which drops what is queued.
+			c.requeue(b)
+			return
+		}
 		c.handle(ctx, b)
 	}
 }
