@@ -51,29 +51,65 @@ func (c *core[T]) admitNow(b batch[T]) error {
 		c.sig.unref(b.data)
 		return c.refuse(b.items, errShutDown)
 	}
-	for !c.tryReserve(b.bytes) {
-		if c.cfg.Overflow != OverflowPolicyDropOldest {
-			c.mu.Unlock()
-			c.sig.unref(b.data)
-			if c.cfg.Overflow == OverflowPolicyReject {
-				return c.refuse(b.items, errQueueFull)
-			}
-			c.countDropped(b.items, reasonOverflow)
-			return nil
+	if !c.tryReserve(b.bytes) && (c.cfg.Overflow != OverflowPolicyDropOldest || !c.evictForLocked(b.bytes)) {
+		c.mu.Unlock()
+		c.sig.unref(b.data)
+		if c.cfg.Overflow == OverflowPolicyReject {
+			return c.refuse(b.items, errQueueFull)
 		}
-		old, ok := c.ring.TryPop()
-		if !ok {
-			// Batches in flight hold the room: the new batch cannot fit.
-			c.mu.Unlock()
-			c.sig.unref(b.data)
-			c.countDropped(b.items, reasonOverflow)
-			return nil
-		}
-		c.drop(old, reasonOverflow)
+		c.countDropped(b.items, reasonOverflow)
+		return nil
 	}
 	c.pushLocked(b)
 	c.mu.Unlock()
 	return nil
+}
+
+// evictForLocked makes room for a new batch of n bytes under drop_oldest by
+// dropping queued batches from the head, and reserves that room. Batches in
+// flight cannot be evicted: when they hold so much that even an empty queue
+// would not fit the new batch, it evicts nothing, puts back what it took, and
+// returns false, so the caller drops only the new batch. Callers MUST hold
+// c.mu; every other reservation under drop_oldest is made under it too, and
+// the workers only release room meanwhile, so the room counted here stays free.
+func (c *core[T]) evictForLocked(n int64) bool {
+	victims := c.victims[:0]
+	var victimBytes int64
+	for !c.fitsAfter(len(victims), victimBytes, n) {
+		old, ok := c.ring.TryPop()
+		if !ok {
+			// Put them back in their order; they kept their room, so the
+			// ring has a slot for each.
+			for i := len(victims) - 1; i >= 0; i-- {
+				c.requeue(victims[i])
+			}
+			c.clearVictims(victims)
+			return false
+		}
+		victims = append(victims, old)
+		victimBytes += old.bytes
+	}
+	for _, v := range victims {
+		c.drop(v, reasonOverflow)
+	}
+	c.clearVictims(victims)
+	return c.tryReserve(n)
+}
+
+// fitsAfter reports whether one more batch of n bytes fits once batches
+// holding the given room are released.
+func (c *core[T]) fitsAfter(batches int, bytes, n int64) bool {
+	if c.slots.Limit()-c.slots.InUse()+int64(batches) < 1 {
+		return false
+	}
+	return c.bytes == nil || c.bytes.Limit()-c.bytes.InUse()+bytes >= n
+}
+
+// clearVictims keeps the scratch slice for the next eviction without keeping
+// the evicted data alive.
+func (c *core[T]) clearVictims(victims []batch[T]) {
+	clear(victims)
+	c.victims = victims[:0]
 }
 
 // admitBlocking admits b under overflow block: it waits for room up to

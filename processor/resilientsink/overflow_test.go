@@ -178,6 +178,59 @@ func TestOverflowDropOldestCannotEvictInFlight(t *testing.T) {
 	})
 }
 
+// TestOverflowDropOldestEvictsOnlyWhenThatMakesRoom: under drop_oldest a
+// batch in flight holds most of the byte budget. A new batch that would not
+// fit even with the queue emptied is dropped alone, without evicting the
+// queued batch for nothing; one that fits once the queued batch is gone
+// evicts it.
+func TestOverflowDropOldestEvictsOnlyWhenThatMakesRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.MemoryLimitMiB = 1
+		cfg.NumWorkers = 2
+		h := newHarness(t, cfg)
+		h.down.set(modeHold)
+		h.start()
+		const limit = 1 << 20
+		// In flight, in the two workers: about half the budget.
+		require.NoError(t, h.send(1000))
+		synctest.Wait()
+		perItem := h.metric("queue_bytes") / 1000
+		items := func(bytes int64) int { return int(bytes / perItem) }
+		more := items(limit/2) - 1000
+		require.NoError(t, h.send(more))
+		synctest.Wait()
+		require.Equal(t, int64(2), h.down.inFlight.Load())
+		inFlight := h.metric("queue_bytes")
+		require.Less(t, inFlight, int64(limit*55/100), "setup: in flight plus padding near half the budget")
+		// Queued behind it: a fifth of the budget.
+		require.NoError(t, h.send(items(limit/5)))
+		queued := h.metric("queue_items")
+
+		// Needs more than the budget minus what is in flight: cannot fit.
+		tooBig := items(limit-inFlight) + items(limit/20)
+		require.NoError(t, h.send(tooBig), "drop_oldest reports success")
+		assert.Equal(t, int64(tooBig), h.dropped("overflow"), "only the new batch is dropped")
+		assert.Equal(t, queued, h.metric("queue_items"), "the queued batches stay queued")
+
+		// Fits once the queued batches are evicted (but not beside them).
+		fits := items(limit-inFlight) - items(limit/20)
+		require.Greater(t, fits, items(limit/5), "setup: the second batch needs the queued batch's room")
+		require.NoError(t, h.send(fits))
+		assert.Equal(t, int64(tooBig)+queued-int64(1000+more), h.dropped("overflow"), "the queued batches were evicted for it")
+		assert.Equal(t, int64(1000+more+fits), h.metric("queue_items"))
+		assert.LessOrEqual(t, h.metric("queue_bytes"), int64(limit))
+
+		h.down.set(modeSucceed)
+		for range 3 {
+			h.down.release <- struct{}{}
+		}
+		synctest.Wait()
+		require.NoError(t, h.p.Shutdown(context.Background()))
+		h.requireBalanced()
+	})
+}
+
 func TestTooLarge(t *testing.T) {
 	for _, policy := range []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock} {
 		t.Run("overflow="+string(policy), func(t *testing.T) {

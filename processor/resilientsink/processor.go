@@ -56,6 +56,7 @@ type core[T any] struct {
 	// mu makes admission and drop_oldest eviction atomic, and guards the
 	// lifecycle fields below.
 	mu      sync.Mutex
+	victims []batch[T] // drop_oldest eviction scratch, reused under mu
 	started bool
 	host    component.Host
 	status  componentStatus
