@@ -33,7 +33,7 @@ func TestPermanentErrorDropsWithoutTrippingBreaker(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, int64(5), h.down.calls.Load(), "each batch tried once")
 		assert.Equal(t, int64(10), h.dropped("permanent_error"))
-		assert.Zero(t, h.metric("send_failures"))
+		assert.Equal(t, int64(5), h.metric("send_failures"), "a permanent error is a failed attempt")
 		assert.Zero(t, h.transitions("open"))
 		assert.Empty(t, h.host.statuses())
 		assert.Equal(t, 1, h.logs.FilterMessageSnippet("Items dropped").FilterLevelExact(zapcore.WarnLevel).Len(), "drop warnings are rate-limited")

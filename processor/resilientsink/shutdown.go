@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.uber.org/zap"
 )
@@ -14,7 +15,7 @@ import (
 // Shutdown stops intake, runs the shutdown strategy, drops what is left
 // (reason shutdown), waits for the workers and unregisters the telemetry. It is
 // safe without Start; a second call returns nil. It returns an error stating
-// how many items were dropped with reason shutdown when any were.
+// how many items were dropped during Shutdown, for any reason, when any were.
 func (c *core[T]) Shutdown(ctx context.Context) error {
 	// (1) Stop intake.
 	c.mu.Lock()
@@ -57,21 +58,30 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 	// (4) Telemetry.
 	c.tel.tb.Shutdown()
 
-	n := c.dropped[reasonShutdown].Load() - before[reasonShutdown]
+	// Everything dropped during Shutdown, by any reason: the queue left
+	// behind, and batches that failed for good while draining.
+	var n int64
+	fields := make([]zap.Field, 0, numReasons+1)
+	fields = append(fields, zap.String("strategy", string(c.cfg.Shutdown.Strategy)))
+	var reasons []string
+	for r := range numReasons {
+		if d := c.dropped[r].Load() - before[r]; d > 0 {
+			n += d
+			fields = append(fields, zap.Int64("dropped_"+r.String(), d))
+			reasons = append(reasons, fmt.Sprintf("%s=%d", r, d))
+		}
+	}
 	if n == 0 {
 		return nil
 	}
-	fields := make([]zap.Field, 0, numReasons+1)
-	fields = append(fields, zap.String("strategy", string(c.cfg.Shutdown.Strategy)))
-	for r := range numReasons {
-		if d := c.dropped[r].Load() - before[r]; d > 0 {
-			fields = append(fields, zap.Int64("dropped_"+r.String(), d))
-		}
-	}
 	c.logger.Error("Items dropped at shutdown", fields...)
-	if cause == nil {
-		// Drained, yet something was dropped: not expected, but say so.
+	switch {
+	case cause != nil:
+	case c.dropped[reasonShutdown].Load() > before[reasonShutdown]:
+		// Drained, yet deliveries were cancelled: not expected, but say so.
 		cause = errors.New("deliveries cancelled at shutdown")
+	default:
+		cause = fmt.Errorf("delivery failed for good while draining (%s)", strings.Join(reasons, ", "))
 	}
 	return fmt.Errorf("shutdown: %d items dropped: %w", n, cause)
 }

@@ -150,6 +150,32 @@ func TestShutdownExpiredContext(t *testing.T) {
 	h.requireBalanced()
 }
 
+// TestShutdownReportsDropsWhileDraining: batches that fail for good while a
+// flush drains are dropped during Shutdown too, so Shutdown says so.
+func TestShutdownReportsDropsWhileDraining(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, shutdownConfig(ShutdownStrategyFlush))
+		h.down.set(modeHold)
+		h.start()
+		for range 3 {
+			require.NoError(t, h.send(2))
+		}
+		synctest.Wait()
+		result := make(chan error, 1)
+		go func() { result <- h.p.Shutdown(context.Background()) }()
+		synctest.Wait()
+		require.Empty(t, result, "flush waits for the held delivery")
+		h.down.set(modePermanent)
+		h.down.release <- struct{}{} // the held batch is accepted; the two queued fail for good
+		synctest.Wait()
+		require.Len(t, result, 1)
+		require.EqualError(t, <-result, "shutdown: 4 items dropped: delivery failed for good while draining (permanent_error=4)")
+		assert.Equal(t, int64(4), h.dropped("permanent_error"))
+		assert.Equal(t, 1, h.logs.FilterMessage("Items dropped at shutdown").FilterLevelExact(zapcore.ErrorLevel).Len())
+		h.requireBalanced()
+	})
+}
+
 func TestVerifyShutdown(t *testing.T) {
 	processortest.VerifyShutdown(t, NewFactory(), createDefaultConfig())
 	for _, s := range []ShutdownStrategy{ShutdownStrategyFlush, ShutdownStrategyGraceful} {

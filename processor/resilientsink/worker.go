@@ -70,6 +70,11 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 		tok = t
 	}
 	err := c.deliver(ctx, b)
+	if err != nil {
+		// Every failed attempt, as send_duration's outcome=failure counts it:
+		// retryable, permanent, or cancelled by Shutdown.
+		c.tel.tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
+	}
 	if err != nil && ctx.Err() != nil {
 		// Shutdown cancelled this delivery.
 		tok.Done(errAborted)
@@ -94,7 +99,6 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 // retryLater handles a failed delivery: requeue at the head with backoff, or
 // drop once retries are off or max_elapsed_time has passed.
 func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
-	c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1)
 	rc := c.cfg.Retry
 	now := time.Now()
 	if !rc.Enabled {

@@ -228,7 +228,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkRefusedItems, err = builder.meter.Int64Counter(
 		"otelcol_processor_resilientsink_refused_items",
-		metric.WithDescription("Number of items handed back to the caller as a retryable error. [Alpha]"),
+		metric.WithDescription("Number of items handed back to the caller as an error (retryable, except for a batch larger than the whole memory budget, which is refused permanently). [Alpha]"),
 		metric.WithUnit("{item}"),
 	)
 	errs = errors.Join(errs, err)
@@ -241,7 +241,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkSendFailures, err = builder.meter.Int64Counter(
 		"otelcol_processor_resilientsink_send_failures",
-		metric.WithDescription("Number of failed delivery attempts to the downstream consumer. [Alpha]"),
+		metric.WithDescription("Number of failed delivery attempts to the downstream consumer (retryable or permanent errors, and deliveries cancelled by Shutdown). [Alpha]"),
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)

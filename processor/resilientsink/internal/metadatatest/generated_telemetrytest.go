@@ -156,7 +156,7 @@ func AssertEqualProcessorResilientsinkQueueItems(t *testing.T, tt *componenttest
 func AssertEqualProcessorResilientsinkRefusedItems(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_resilientsink_refused_items",
-		Description: "Number of items handed back to the caller as a retryable error. [Alpha]",
+		Description: "Number of items handed back to the caller as an error (retryable, except for a batch larger than the whole memory budget, which is refused permanently). [Alpha]",
 		Unit:        "{item}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -187,7 +187,7 @@ func AssertEqualProcessorResilientsinkSendDuration(t *testing.T, tt *componentte
 func AssertEqualProcessorResilientsinkSendFailures(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_resilientsink_send_failures",
-		Description: "Number of failed delivery attempts to the downstream consumer. [Alpha]",
+		Description: "Number of failed delivery attempts to the downstream consumer (retryable or permanent errors, and deliveries cancelled by Shutdown). [Alpha]",
 		Unit:        "{batch}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
