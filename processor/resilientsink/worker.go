@@ -73,7 +73,7 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	if err != nil {
 		// Every failed attempt, as send_duration's outcome=failure counts it:
 		// retryable, permanent, or cancelled by Shutdown.
-		c.tel.tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
+		c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1)
 	}
 	if err != nil && ctx.Err() != nil {
 		// Shutdown cancelled this delivery.
