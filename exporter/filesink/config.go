@@ -121,8 +121,11 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("durability must be one of buffered, flushed, synced, got %q", c.Durability))
 	}
-	if c.FlushInterval < 0 || (c.Durability == DurabilityBuffered && c.FlushInterval == 0) {
-		errs = append(errs, fmt.Errorf("flush_interval must be greater than 0, got %s", c.FlushInterval))
+	switch {
+	case c.FlushInterval < 0:
+		errs = append(errs, fmt.Errorf("flush_interval must not be negative, got %s", c.FlushInterval))
+	case c.Durability == DurabilityBuffered && c.FlushInterval == 0:
+		errs = append(errs, fmt.Errorf("flush_interval must be greater than 0 when durability is buffered, got %s", c.FlushInterval))
 	}
 	if _, err := parseFileMode(c.FileMode); err != nil {
 		errs = append(errs, err)

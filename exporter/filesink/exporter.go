@@ -135,14 +135,27 @@ func (e *fileExporter) push(ctx context.Context, appendRecord func([]byte) ([]by
 	return err
 }
 
+// The push functions write nothing for a request without resources: it
+// holds no data, and in proto it would be an empty frame, which start-up
+// repair reads as a zero-filled tail.
+
 func (e *fileExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if ld.ResourceLogs().Len() == 0 {
+		return nil
+	}
 	return e.push(ctx, func(dst []byte) ([]byte, error) { return appendLogsRecord(dst, e.cfg.Format, ld) })
 }
 
 func (e *fileExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	if td.ResourceSpans().Len() == 0 {
+		return nil
+	}
 	return e.push(ctx, func(dst []byte) ([]byte, error) { return appendTracesRecord(dst, e.cfg.Format, td) })
 }
 
 func (e *fileExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if md.ResourceMetrics().Len() == 0 {
+		return nil
+	}
 	return e.push(ctx, func(dst []byte) ([]byte, error) { return appendMetricsRecord(dst, e.cfg.Format, md) })
 }

@@ -56,6 +56,7 @@ func (w *writer) close(ctx context.Context) error {
 		err := w.f.Sync()
 		w.obs.fsyncDuration(ctx, time.Since(start))
 		if err != nil {
+			w.obs.writeError(ctx)
 			errs = append(errs, fmt.Errorf("fsync %q: %w", w.set.path, err))
 		} else {
 			w.gc.mu.Lock()

@@ -99,8 +99,11 @@ func protoFrames(f io.ReaderAt, size int64) (end int64, starts []int64, err erro
 		if _, err := f.ReadAt(hdr[:], off); err != nil {
 			return 0, nil, fmt.Errorf("read frame header at %d: %w", off, err)
 		}
-		next := off + int64(len(hdr)) + int64(binary.BigEndian.Uint32(hdr[:]))
-		if next > size {
+		n := binary.BigEndian.Uint32(hdr[:])
+		next := off + int64(len(hdr)) + int64(n)
+		if n == 0 || next > size {
+			// The writer never writes an empty frame (empty batches write
+			// nothing), so a zero length is a zero-filled tail: data ends here.
 			return off, starts, nil
 		}
 		if len(starts) == 2*maxTailChecks {

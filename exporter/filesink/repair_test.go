@@ -45,6 +45,8 @@ func TestRepairTornTail(t *testing.T) {
 		{name: "json zero-filled line after a power loss", format: FormatJSON, good: jsonRec, torn: append(make([]byte, 300), '\n')},
 		{name: "json stale bytes then a newline", format: FormatJSON, good: jsonRec, torn: cat(jsonRec[:100], []byte("\n"), jsonRec[:50])},
 		{name: "proto zero-filled frame after a power loss", format: FormatProto, good: protoRec, torn: cat([]byte{0, 0, 0, 8}, make([]byte, 8))},
+		{name: "proto zero-filled tail after a power loss", format: FormatProto, good: cat(protoRec, protoRec), torn: make([]byte, 4096)},
+		{name: "proto zero header", format: FormatProto, good: protoRec, torn: make([]byte, 4)},
 		{name: "proto frame of stale bytes", format: FormatProto, good: protoRec, torn: cat([]byte{0, 0, 0, 3}, []byte{0xff, 0xff, 0xff})},
 		{name: "intact json", format: FormatJSON, good: cat(jsonRec, jsonRec)},
 		{name: "intact proto", format: FormatProto, good: cat(protoRec, protoRec)},

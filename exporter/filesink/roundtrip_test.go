@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -147,4 +148,41 @@ func TestShutdownTwiceAfterStart(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 	require.NoError(t, exp.Shutdown(context.Background()))
 	require.Error(t, exp.ConsumeLogs(context.Background(), otlpfixtures.TelemetrygenLogs(1)))
+}
+
+// TestEmptyRequestsWriteNothing: a request without resources holds no data;
+// in proto it would be an empty frame, which start-up repair reads as the
+// start of a zero-filled tail, so nothing is written for it.
+func TestEmptyRequestsWriteNothing(t *testing.T) {
+	for _, format := range []Format{FormatJSON, FormatProto} {
+		t.Run(string(format), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := newTestConfig(dir)
+			cfg.Format = format
+			ctx := context.Background()
+			set := exportertest.NewNopSettings(metadata.Type)
+			logs, err := NewFactory().CreateLogs(ctx, set, cfg)
+			require.NoError(t, err)
+			traces, err := NewFactory().CreateTraces(ctx, set, cfg)
+			require.NoError(t, err)
+			metrics, err := NewFactory().CreateMetrics(ctx, set, cfg)
+			require.NoError(t, err)
+			for _, c := range []component.Component{logs, traces, metrics} {
+				require.NoError(t, c.Start(ctx, componenttest.NewNopHost()))
+			}
+			require.NoError(t, logs.ConsumeLogs(ctx, plog.NewLogs()))
+			require.NoError(t, traces.ConsumeTraces(ctx, ptrace.NewTraces()))
+			require.NoError(t, metrics.ConsumeMetrics(ctx, pmetric.NewMetrics()))
+			for _, c := range []component.Component{logs, traces, metrics} {
+				require.NoError(t, c.Shutdown(ctx))
+			}
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			for _, e := range entries {
+				fi, err := e.Info()
+				require.NoError(t, err)
+				assert.Zero(t, fi.Size(), "%s", e.Name())
+			}
+		})
+	}
 }

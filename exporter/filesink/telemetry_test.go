@@ -56,3 +56,22 @@ func TestTelemetry(t *testing.T) {
 	assert.Equal(t, uint64(4), hist.DataPoints[0].Count, "one fsync a synced batch (2), before the rotation (1), at shutdown (1)")
 	assert.Len(t, readJSONLines(t, mustRead(t, filepath.Join(dir, "logs.jsonl"))), 1)
 }
+
+// TestShutdownFsyncFailureCounted: the fsync at shutdown is a write error too.
+func TestShutdownFsyncFailureCounted(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	cfg := newTestConfig(t.TempDir())
+	cfg.Durability = DurabilityFlushed
+	e, err := newFileExporter(cfg, metadatatest.NewSettings(tel), "logs")
+	require.NoError(t, err)
+	var ff *faultFile
+	e.fs = faultFS(func() *faultFile { ff = &faultFile{}; return ff }, nil, nil)
+	ctx := context.Background()
+	require.NoError(t, e.start(ctx, componenttest.NewNopHost()))
+	require.NoError(t, e.pushLogs(ctx, otlpfixtures.TelemetrygenLogs(2)))
+	ff.failSyncs.Store(1)
+	require.ErrorIs(t, e.stop(ctx), syscall.EIO)
+	metadatatest.AssertEqualExporterFilesinkWriteErrors(t, tel,
+		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+}

@@ -76,7 +76,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterFilesinkWriteErrors, err = builder.meter.Int64Counter(
 		"otelcol_exporter_filesink_write_errors",
-		metric.WithDescription("Failed writes, flushes, fsyncs or rotations (each rolled back and returned as a retryable error). [Alpha]"),
+		metric.WithDescription("Failed writes, flushes, fsyncs, rotations and backup compressions. A failed write, flush or rotation is rolled back and returned as a retryable error; a failed fsync fails the batches waiting on it (or Shutdown); a failed compression is logged and the backup kept uncompressed. [Alpha]"),
 		metric.WithUnit("{error}"),
 	)
 	errs = errors.Join(errs, err)

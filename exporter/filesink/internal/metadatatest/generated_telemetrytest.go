@@ -55,7 +55,7 @@ func AssertEqualExporterFilesinkRotations(t *testing.T, tt *componenttest.Teleme
 func AssertEqualExporterFilesinkWriteErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_filesink_write_errors",
-		Description: "Failed writes, flushes, fsyncs or rotations (each rolled back and returned as a retryable error). [Alpha]",
+		Description: "Failed writes, flushes, fsyncs, rotations and backup compressions. A failed write, flush or rotation is rolled back and returned as a retryable error; a failed fsync fails the batches waiting on it (or Shutdown); a failed compression is logged and the backup kept uncompressed. [Alpha]",
 		Unit:        "{error}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
