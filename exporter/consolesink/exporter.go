@@ -147,6 +147,9 @@ func (e *consoleExporter) appendReport(dst []byte, sec int64) []byte {
 }
 
 func (e *consoleExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if ld.LogRecordCount() == 0 {
+		return nil // an empty batch writes nothing, at every verbosity
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -164,6 +167,9 @@ func (e *consoleExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 func (e *consoleExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	if td.SpanCount() == 0 {
+		return nil // an empty batch writes nothing, at every verbosity
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -181,6 +187,9 @@ func (e *consoleExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 }
 
 func (e *consoleExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if md.DataPointCount() == 0 {
+		return nil // an empty batch writes nothing, at every verbosity
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()

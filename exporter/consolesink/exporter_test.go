@@ -156,12 +156,17 @@ func (shortWriter) Write(p []byte) (int, error) { return len(p) - 1, nil }
 
 func TestEmptyBatchWritesNothing(t *testing.T) {
 	fw := &flakyWriter{}
+	emptyResource := plog.NewLogs()
+	emptyResource.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
 	for _, f := range []Format{FormatText, FormatJSON, FormatLogfmt, FormatOTLPJSON} {
-		e := newTestExporter(t, testConfig(f, VerbosityNormal), &bytes.Buffer{}, false, nil)
-		e.w = fw
-		require.NoError(t, e.pushLogs(t.Context(), plog.NewLogs()))
-		require.NoError(t, e.pushTraces(t.Context(), ptrace.NewTraces()))
-		require.NoError(t, e.pushMetrics(t.Context(), pmetric.NewMetrics()))
+		for _, v := range []Verbosity{VerbosityBasic, VerbosityNormal, VerbosityDetailed} {
+			e := newTestExporter(t, testConfig(f, v), &bytes.Buffer{}, false, nil)
+			e.w = fw
+			require.NoError(t, e.pushLogs(t.Context(), plog.NewLogs()))
+			require.NoError(t, e.pushLogs(t.Context(), emptyResource))
+			require.NoError(t, e.pushTraces(t.Context(), ptrace.NewTraces()))
+			require.NoError(t, e.pushMetrics(t.Context(), pmetric.NewMetrics()))
+		}
 	}
 	assert.Equal(t, 0, fw.calls)
 }

@@ -267,8 +267,12 @@ func TestJSONMetricsRoundTrip(t *testing.T) {
 func TestJSONBasicSummaryParses(t *testing.T) {
 	var buf bytes.Buffer
 	e := newTestExporter(t, testConfig(FormatJSON, VerbosityBasic), &buf, false, nil)
-	require.NoError(t, e.pushTraces(t.Context(), ptrace.NewTraces()))
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	spans.AppendEmpty()
+	spans.AppendEmpty()
+	require.NoError(t, e.pushTraces(t.Context(), td))
 	objs := parseJSONLines(t, buf.Bytes())
 	require.Len(t, objs, 1)
-	assert.Equal(t, map[string]any{"timestamp": fixedNow.Format(timeLayout), "signal": "traces", "resources": 0.0, "spans": 0.0}, objs[0])
+	assert.Equal(t, map[string]any{"timestamp": fixedNow.Format(timeLayout), "signal": "traces", "resources": 1.0, "spans": 2.0}, objs[0])
 }
