@@ -9,7 +9,8 @@ ANCHOR        := $(BUILD_DIR)/anchor/otelcol-anchor
 CONFIG        ?= config/default.yaml
 
 BUILDER_VERSION       := v0.165.0
-MDATAGEN_VERSION      := v0.159.0
+# mdatagen's version is the one internal/tools/go.mod pins (see $(MDATAGEN) below).
+MDATAGEN_VERSION      := $(shell awk '$$1 == "go.opentelemetry.io/collector/cmd/mdatagen" { print $$2 }' internal/tools/go.mod)
 GOLANGCI_LINT_VERSION := v2.15.0
 TELEMETRYGEN_VERSION  := v0.161.0
 BENCHSTAT_VERSION     := v0.0.0-20260908200009-22c9c6c9d4da
@@ -28,6 +29,9 @@ BENCH_PKGS  ?= ./...
 BENCH_COL   ?= /impl
 # bench-e2e: extra runner flags, e.g. '-duration 3s -fixed-duration 3s -reps 1 -dead 10s -fill 5s'.
 BENCH_E2E_FLAGS ?=
+
+# Our Go sources (lint, fmt), found without git so a plain copy of the tree works too.
+GO_FILES = $$(find . -name '*.go' -not -path './_build/*' -not -path './.tools/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := test
 .PHONY: test unit-test e2e k8s-test docker anchor bench-e2e vet bench bench-compare lint fmt generate otelcol run tools clean
@@ -86,12 +90,12 @@ bench-e2e: otelcol anchor $(TELEMETRYGEN)
 
 ## lint: gofmt check, go vet, golangci-lint (pinned, config in .golangci.yml).
 lint: vet $(GOLANGCI_LINT)
-	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
 	cd deploy/kubernetes/manifesttest && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 fmt:
-	gofmt -w $$(git ls-files '*.go')
+	gofmt -w $(GO_FILES)
 
 ## generate: regenerate mdatagen code and documentation of every component.
 generate: $(MDATAGEN)

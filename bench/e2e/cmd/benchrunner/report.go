@@ -6,7 +6,7 @@ package main
 import (
 	"fmt"
 	"math"
-	"os/exec"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -98,7 +98,7 @@ func (rep *report) markdown() string {
 }
 
 func loadAvg() string {
-	out, err := exec.Command("cat", "/proc/loadavg").Output()
+	out, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "unknown"
 	}
