@@ -51,7 +51,8 @@ func (c *core[T]) admitNow(b batch[T]) error {
 		c.sig.unref(b.data)
 		return c.refuse(b.items, errShutDown)
 	}
-	if !c.tryReserve(b.bytes) && (c.cfg.Overflow != OverflowPolicyDropOldest || !c.evictForLocked(b.bytes)) {
+	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) &&
+		(c.cfg.Overflow != OverflowPolicyDropOldest || !c.evictForLocked(b.bytes)) {
 		c.mu.Unlock()
 		c.sig.unref(b.data)
 		if c.cfg.Overflow == OverflowPolicyReject {
@@ -63,6 +64,43 @@ func (c *core[T]) admitNow(b batch[T]) error {
 	c.pushLocked(b)
 	c.mu.Unlock()
 	return nil
+}
+
+// dropExpiredLocked drops batches past max_age from the head of the queue,
+// so that stale data does not hold room a new batch of n bytes needs (while
+// the breaker is open, workers look only at the batch they pop), then tries
+// to reserve that room. Batches wait in arrival order, a retried one back at
+// the head, so the expired ones are at the head; the sweep stops at the first
+// batch that is not. Callers MUST hold c.mu.
+func (c *core[T]) dropExpiredLocked(n int64) bool {
+	if c.cfg.MaxAge <= 0 {
+		return false
+	}
+	now := time.Now()
+	dropped := false
+	for {
+		old, ok := c.ring.TryPop()
+		if !ok {
+			break
+		}
+		if now.Sub(old.arrived) <= c.cfg.MaxAge {
+			c.requeue(old) // it kept its room, so the ring has its slot
+			break
+		}
+		c.drop(old, reasonExpired)
+		dropped = true
+	}
+	return dropped && c.tryReserve(n)
+}
+
+// lockedDropExpired is dropExpiredLocked for callers that do not hold c.mu.
+func (c *core[T]) lockedDropExpired(n int64) bool {
+	if c.cfg.MaxAge <= 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dropExpiredLocked(n)
 }
 
 // evictForLocked makes room for a new batch of n bytes under drop_oldest by
@@ -115,7 +153,7 @@ func (c *core[T]) clearVictims(victims []batch[T]) {
 // admitBlocking admits b under overflow block: it waits for room up to
 // block_timeout, the caller's context or Shutdown, then refuses.
 func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
-	if !c.tryReserve(b.bytes) {
+	if !c.tryReserve(b.bytes) && !c.lockedDropExpired(b.bytes) {
 		if err := c.reserveWait(ctx, b.bytes); err != nil {
 			c.sig.unref(b.data)
 			if c.stopIntake.Err() != nil {

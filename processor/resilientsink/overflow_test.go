@@ -303,3 +303,51 @@ func TestConsumeAfterShutdownErrors(t *testing.T) {
 	require.ErrorIs(t, h.p.ConsumeLogs(context.Background(), plog.NewLogs()), errShutDown, "even an empty batch")
 	h.requireBalanced()
 }
+
+// TestExpiredBatchesMakeRoom: with max_age set, batches past it that wait in
+// the queue are dropped (reason expired) when a new batch needs their room,
+// under every policy, instead of the new batch being dropped or refused.
+func TestExpiredBatchesMakeRoom(t *testing.T) {
+	for _, policy := range []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock} {
+		t.Run("overflow="+string(policy), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.QueueSize = 2
+				cfg.Overflow = policy
+				cfg.MaxAge = time.Minute
+				cfg.Timeout = 0
+				h := newHarness(t, cfg)
+				h.down.set(modeHold)
+				h.start()
+				require.NoError(t, h.send(1)) // in flight
+				synctest.Wait()
+				require.NoError(t, h.send(2)) // queued: the queue is full
+				advance(2 * time.Minute)
+				require.NoError(t, h.send(3))
+				assert.Equal(t, int64(2), h.dropped("expired"), "the expired queued batch made room")
+				assert.Zero(t, h.dropped("overflow"))
+				assert.Zero(t, h.metric("refused_items"))
+				assert.Equal(t, int64(4), h.metric("queue_items"), "in flight (not touched) and the new batch")
+
+				// Nothing expired now: the usual overflow rule applies.
+				err := h.send(4)
+				switch policy {
+				case OverflowPolicyDropOldest:
+					require.NoError(t, err)
+					assert.Equal(t, int64(3), h.dropped("overflow"), "the queued new batch is evicted")
+				case OverflowPolicyDropNewest:
+					require.NoError(t, err)
+					assert.Equal(t, int64(4), h.dropped("overflow"))
+				default:
+					require.ErrorIs(t, err, errQueueFull)
+					assert.Equal(t, int64(4), h.metric("refused_items"))
+				}
+				h.down.set(modeSucceed)
+				h.down.release <- struct{}{}
+				synctest.Wait()
+				require.NoError(t, h.p.Shutdown(context.Background()))
+				h.requireBalanced()
+			})
+		})
+	}
+}
