@@ -296,5 +296,9 @@ func TestPopWaitDoesNotAllocate(t *testing.T) {
 	close(step)
 	wg.Wait()
 	require.Zero(t, failed, "Pop failed (or the 30s bound expired)")
+	if raceEnabled {
+		assert.LessOrEqual(t, allocs, 2.0, "at most a fresh waiter record and its channel per park")
+		return
+	}
 	assert.Zero(t, allocs)
 }
