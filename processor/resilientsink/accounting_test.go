@@ -137,6 +137,11 @@ func TestAccountingConcurrentProducers(t *testing.T) {
 			close(done)
 			<-flipped
 			h.down.set(modeSucceed)
+			// The workers may have drained the queue while the downstream
+			// failed for good: one batch more, delivered by the flush, shows
+			// delivery works once it recovers (dropped or refused if the
+			// queue is still full, then the full queue is what gets sent).
+			_ = h.send(1)
 			// A delivery that read a failing mode just before the flip may
 			// still drop its batch for good while Shutdown drains; Shutdown
 			// reports that, but nothing may be left behind.
