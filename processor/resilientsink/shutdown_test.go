@@ -11,9 +11,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/resilientsink/resilientsink/processor/resilientsink/internal/metadatatest"
 )
 
 func shutdownConfig(strategy ShutdownStrategy) *Config {
@@ -209,4 +213,50 @@ func TestAllSignalsLifecycle(t *testing.T) {
 	require.NoError(t, tp.Shutdown(ctx))
 	require.NoError(t, mp.Shutdown(ctx))
 	assert.Equal(t, int64(16), down.items.Load())
+}
+
+// TestItemsPerSignal: items are log records, spans and metric data points,
+// in incoming_items and sent_items alike.
+func TestItemsPerSignal(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		signal string
+		items  int64
+		run    func(t *testing.T, set processor.Settings, next *scripted) component.Component
+	}{
+		{signal: "logs", items: 7, run: func(t *testing.T, set processor.Settings, next *scripted) component.Component {
+			p, err := NewFactory().CreateLogs(ctx, set, createDefaultConfig(), next)
+			require.NoError(t, err)
+			require.NoError(t, p.Start(ctx, componenttest.NewNopHost()))
+			require.NoError(t, p.ConsumeLogs(ctx, genLogs(7, 3)))
+			return p
+		}},
+		{signal: "traces", items: 5, run: func(t *testing.T, set processor.Settings, next *scripted) component.Component {
+			p, err := NewFactory().CreateTraces(ctx, set, createDefaultConfig(), next)
+			require.NoError(t, err)
+			require.NoError(t, p.Start(ctx, componenttest.NewNopHost()))
+			require.NoError(t, p.ConsumeTraces(ctx, genTraces(5, 3)))
+			return p
+		}},
+		{signal: "metrics", items: 4, run: func(t *testing.T, set processor.Settings, next *scripted) component.Component {
+			p, err := NewFactory().CreateMetrics(ctx, set, createDefaultConfig(), next)
+			require.NoError(t, err)
+			require.NoError(t, p.Start(ctx, componenttest.NewNopHost()))
+			require.NoError(t, p.ConsumeMetrics(ctx, genMetrics(4, 3)))
+			return p
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.signal, func(t *testing.T) {
+			tel := componenttest.NewTelemetry()
+			t.Cleanup(func() { require.NoError(t, tel.Shutdown(ctx)) })
+			next := newScripted()
+			p := tt.run(t, metadatatest.NewSettings(tel), next)
+			require.NoError(t, p.Shutdown(ctx), "the default strategy drains")
+			h := &harness{t: t, tel: tel}
+			assert.Equal(t, tt.items, h.metric("incoming_items"))
+			assert.Equal(t, tt.items, h.metric("sent_items"))
+			assert.Equal(t, tt.items, next.items.Load())
+		})
+	}
 }
