@@ -246,7 +246,7 @@ func (c *core[T]) drop(b batch[T], r dropReason) {
 
 func (c *core[T]) countDropped(items int, r dropReason) {
 	c.dropped[r].Add(int64(items))
-	c.tel.tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), int64(items), c.tel.dropped[r])
+	c.tel.tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), int64(items), c.tel.dropped[r]...)
 	if r != reasonShutdown {
 		c.warnDropped(items, r)
 	}

@@ -25,7 +25,7 @@ const (
 // component status on a change. cbreaker calls it outside its lock, never
 // concurrently.
 func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
-	c.tel.tb.ProcessorResilientsinkBreakerTransitions.Add(context.Background(), 1, c.tel.transitions[to])
+	c.tel.tb.ProcessorResilientsinkBreakerTransitions.Add(context.Background(), 1, c.tel.transitions[to]...)
 	fields := []zap.Field{zap.String("from", from.String()), zap.String("to", to.String())}
 	switch to {
 	case cbreaker.StateOpen:

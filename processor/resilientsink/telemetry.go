@@ -33,25 +33,31 @@ var reasonNames = [numReasons]string{"overflow", "too_large", "expired", "perman
 
 func (r dropReason) String() string { return reasonNames[r] }
 
-// telemetry wraps the generated builder with attribute sets computed once.
+// telemetry wraps the generated builder with attribute options computed once.
+// They are kept as ready option slices, passed with "...", so a measurement
+// does not allocate the variadic slice (drops happen on every eviction under
+// overload, and send_duration on every delivery).
 type telemetry struct {
 	tb          *metadata.TelemetryBuilder
-	dropped     [numReasons]metric.MeasurementOption
-	transitions [3]metric.MeasurementOption // indexed by cbreaker.State
-	success     metric.MeasurementOption
-	failure     metric.MeasurementOption
+	dropped     [numReasons][]metric.AddOption
+	transitions [3][]metric.AddOption // indexed by cbreaker.State
+	success     []metric.RecordOption
+	failure     []metric.RecordOption
 }
 
 func newTelemetry(tb *metadata.TelemetryBuilder) *telemetry {
+	attr := func(k, v string) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
+	}
 	t := &telemetry{tb: tb}
 	for r := range numReasons {
-		t.dropped[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r.String())))
+		t.dropped[r] = []metric.AddOption{attr("reason", r.String())}
 	}
 	for _, s := range []cbreaker.State{cbreaker.StateClosed, cbreaker.StateHalfOpen, cbreaker.StateOpen} {
-		t.transitions[s] = metric.WithAttributeSet(attribute.NewSet(attribute.String("state", s.String())))
+		t.transitions[s] = []metric.AddOption{attr("state", s.String())}
 	}
-	t.success = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "success")))
-	t.failure = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "failure")))
+	t.success = []metric.RecordOption{attr("outcome", "success")}
+	t.failure = []metric.RecordOption{attr("outcome", "failure")}
 	return t
 }
 

@@ -149,7 +149,7 @@ func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
 	if err != nil {
 		outcome = c.tel.failure
 	}
-	h.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), outcome)
+	h.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), outcome...)
 	return err
 }
 
