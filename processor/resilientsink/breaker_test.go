@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 func breakerConfig() *Config {
@@ -23,6 +24,23 @@ func breakerConfig() *Config {
 	cfg.CircuitBreaker.OpenTimeout = time.Second
 	cfg.CircuitBreaker.MaxOpenTimeout = 4 * time.Second
 	return cfg
+}
+
+// sendDurations is the number of send_duration records with this outcome.
+func (h *harness) sendDurations(outcome string) uint64 {
+	m, ok := h.collect()[metricPrefix+"send_duration"]
+	if !ok {
+		return 0
+	}
+	hist, ok := m.Data.(metricdata.Histogram[float64])
+	require.True(h.t, ok, "send_duration is a histogram")
+	var n uint64
+	for _, dp := range hist.DataPoints {
+		if v, _ := dp.Attributes.Value("outcome"); v.AsString() == outcome {
+			n += dp.Count
+		}
+	}
+	return n
 }
 
 func (h *harness) transitions(state string) int64 {
@@ -41,6 +59,8 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 		assert.Equal(t, int64(1), h.transitions("open"))
 		assert.Equal(t, int64(2), h.metric("breaker_state"))
 		assert.Equal(t, int64(3), h.metric("send_failures"))
+		assert.Equal(t, uint64(3), h.sendDurations("failure"), "send_duration counts the same failed attempts")
+		assert.Zero(t, h.sendDurations("success"))
 		assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, h.host.statuses())
 
 		// Open: no delivery, the queue keeps absorbing data.
@@ -57,9 +77,15 @@ func TestBreakerOpensProbesAndCloses(t *testing.T) {
 		advance(1999 * time.Millisecond)
 		assert.Equal(t, int64(4), h.down.calls.Load(), "second open wait is doubled")
 
-		// Downstream recovers: the next probe closes the breaker.
-		h.down.set(modeSucceed)
+		// Downstream recovers: the next probe, held in flight for a moment
+		// (half-open), closes the breaker.
+		h.down.set(modeHold)
 		advance(time.Millisecond)
+		assert.Equal(t, int64(5), h.down.calls.Load())
+		assert.Equal(t, int64(1), h.metric("breaker_state"), "half-open while the probe is in flight")
+		h.down.set(modeSucceed)
+		h.down.release <- struct{}{}
+		synctest.Wait()
 		assert.Equal(t, int64(1), h.transitions("closed"))
 		assert.Equal(t, int64(0), h.metric("breaker_state"))
 		assert.Equal(t, []int64{0, 1}, h.down.accepted())
