@@ -154,3 +154,44 @@ func TestHalfOpenProbesLimitConcurrentDeliveries(t *testing.T) {
 		h.requireBalanced()
 	})
 }
+
+// TestLimitsHoldBehindOpenBreaker: a batch behind the open breaker is given
+// up at its own limits (max_elapsed_time after its first failure, max_age
+// after it arrived), not only at the breaker's next probe.
+func TestLimitsHoldBehindOpenBreaker(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		set    func(cfg *Config)
+		reason string
+		at     time.Duration // when it is dropped
+	}{
+		{name: "max_elapsed_time", set: func(cfg *Config) { cfg.Retry.MaxElapsedTime = 5 * time.Second },
+			reason: "retries_exhausted", at: 5 * time.Second},
+		{name: "max_age", set: func(cfg *Config) { cfg.MaxAge = 3 * time.Second },
+			reason: "expired", at: 3*time.Second + time.Nanosecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := breakerConfig()
+				cfg.CircuitBreaker.FailureThreshold = 1
+				cfg.CircuitBreaker.OpenTimeout = time.Minute
+				cfg.CircuitBreaker.MaxOpenTimeout = time.Minute
+				tt.set(cfg)
+				h := newHarness(t, cfg)
+				h.down.set(modeFail)
+				h.start()
+				start := time.Now()
+				require.NoError(t, h.send(2))
+				synctest.Wait()
+				require.Equal(t, int64(1), h.transitions("open"))
+				advance(tt.at - time.Since(start) - time.Nanosecond)
+				assert.Zero(t, h.dropped(tt.reason), "not yet")
+				advance(time.Nanosecond)
+				assert.Equal(t, int64(2), h.dropped(tt.reason), "dropped at its limit, a minute before the probe")
+				assert.Equal(t, int64(1), h.down.calls.Load(), "no probe yet")
+				assert.Equal(t, int64(0), h.metric("queue_batches"))
+				h.requireBalanced()
+			})
+		})
+	}
+}

@@ -61,10 +61,21 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 			}
 		}
 		if err != nil {
-			// Open: sleep until the open wait ends. OpenUntil is zero when
-			// the breaker left open since Allow: then look again at once.
+			// Open: sleep until the open wait ends, or until the batch is
+			// to be given up (max_age, max_elapsed_time), whichever is
+			// first. OpenUntil is zero when the breaker left open since
+			// Allow: then look again at once.
+			if c.retriesExhausted(b, time.Now()) {
+				c.logger.Debug("Batch waited past max_elapsed_time behind the open breaker: dropped", zap.Int("items", b.items))
+				c.drop(b, reasonRetriesExhausted)
+				return
+			}
+			until := c.breaker.OpenUntil()
+			if giveUp := c.giveUpAt(b); !until.IsZero() && !giveUp.IsZero() && giveUp.Before(until) {
+				until = giveUp
+			}
 			c.requeue(b)
-			waitUntil(ctx, c.breaker.OpenUntil(), nil)
+			waitUntil(ctx, until, nil)
 			return
 		}
 		tok = t
@@ -96,6 +107,32 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	}
 }
 
+// retriesExhausted reports whether b, which has failed before, has been
+// failing for max_elapsed_time by now.
+func (c *core[T]) retriesExhausted(b batch[T], now time.Time) bool {
+	rc := c.cfg.Retry
+	return rc.Enabled && rc.MaxElapsedTime > 0 && !b.firstFail.IsZero() && now.Sub(b.firstFail) >= rc.MaxElapsedTime
+}
+
+// giveUpAt is the earliest time at which b is to be dropped even if it is
+// never tried again: just past max_age after it arrived (reason expired, as
+// handle checks on the next pop), or max_elapsed_time after its first
+// failure (retries_exhausted). Zero when neither applies. A worker waiting
+// behind the open breaker wakes then, so a batch does not outlive its limits
+// by up to max_open_timeout.
+func (c *core[T]) giveUpAt(b batch[T]) time.Time {
+	var at time.Time
+	if c.cfg.MaxAge > 0 {
+		at = b.arrived.Add(c.cfg.MaxAge + time.Nanosecond) // "older than max_age"
+	}
+	if rc := c.cfg.Retry; rc.Enabled && rc.MaxElapsedTime > 0 && !b.firstFail.IsZero() {
+		if t := b.firstFail.Add(rc.MaxElapsedTime); at.IsZero() || t.Before(at) {
+			at = t
+		}
+	}
+	return at
+}
+
 // retryLater handles a failed delivery: requeue at the head with backoff, or
 // drop once retries are off or max_elapsed_time has passed.
 func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
@@ -112,7 +149,7 @@ func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
 	} else {
 		b.backoff = min(2*b.backoff, rc.MaxInterval)
 	}
-	if rc.MaxElapsedTime > 0 && now.Sub(b.firstFail) >= rc.MaxElapsedTime {
+	if c.retriesExhausted(b, now) {
 		c.logger.Debug("Delivery failed past max_elapsed_time: batch dropped", zap.Int("items", b.items), zap.Error(err))
 		c.drop(b, reasonRetriesExhausted)
 		return
