@@ -11,12 +11,14 @@ import (
 )
 
 // FuzzCompleteSize checks the repair cut against its definition: the kept
-// prefix holds only whole records, and what is cut holds no whole record.
+// prefix holds only whole records (in proto, none empty), and what is cut
+// starts with no whole, well-formed record.
 func FuzzCompleteSize(f *testing.F) {
 	f.Add([]byte("{}\n{\"a\":1}\n{\"b"), false)
 	f.Add([]byte{0, 0, 0, 2, 'a', 'b', 0, 0, 0, 9, 'x'}, true)
 	f.Add([]byte{0, 0}, true)
 	f.Add([]byte{}, true)
+	f.Add([]byte{0, 0, 0, 2, 0x08, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}, true) // a zero-filled tail
 	f.Fuzz(func(t *testing.T, data []byte, proto bool) {
 		format := FormatJSON
 		if proto {
@@ -45,16 +47,17 @@ func FuzzCompleteSize(f *testing.F) {
 			require.GreaterOrEqual(t, len(kept), 4)
 			l := int(binary.BigEndian.Uint32(kept))
 			require.GreaterOrEqual(t, len(kept)-4, l)
+			require.NotZero(t, l, "an empty frame is never kept (the writer writes none)")
 			last = kept[4 : 4+l]
 			kept = kept[4+l:]
 		}
 		if last != nil && len(cut) == 0 {
 			assert.True(t, wellFormedProto(last), "the last kept frame is well-formed")
 		}
-		if len(cut) >= 4 { // what is cut starts with a torn or malformed frame
+		if len(cut) >= 4 { // what is cut starts with a torn, empty or malformed frame
 			l := int64(binary.BigEndian.Uint32(cut))
 			torn := l > int64(len(cut)-4)
-			assert.True(t, torn || !wellFormedProto(cut[4:4+l]), "a whole, well-formed frame was cut")
+			assert.True(t, torn || l == 0 || !wellFormedProto(cut[4:4+l]), "a whole, well-formed frame was cut")
 		}
 	})
 }
