@@ -116,10 +116,13 @@ func (c *core[T]) evictForLocked(n int64) bool {
 	for !c.fitsAfter(len(victims), victimBytes, n) {
 		old, ok := c.ring.TryPop()
 		if !ok {
-			// Put them back in their order; they kept their room, so the
-			// ring has a slot for each.
-			for i := len(victims) - 1; i >= 0; i-- {
-				c.requeue(victims[i])
+			// The queue is empty: put them back, oldest first, so a worker
+			// that parked meanwhile gets the oldest. They kept their room,
+			// so the ring has a slot for each.
+			for _, v := range victims {
+				if err := c.ring.TryPush(v); err != nil {
+					c.drop(v, reasonOverflow) // unreachable, see above
+				}
 			}
 			c.clearVictims(victims)
 			return false
