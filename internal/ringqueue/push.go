@@ -29,9 +29,6 @@ func (q *Queue[T]) Push(ctx context.Context, v T) error {
 		q.mu.Unlock()
 		return nil
 	}
-	_, err := q.park(&q.pushers, v, done)
-	if err == errCancelled { //nolint:errorlint // park's own sentinel, never wrapped
-		err = ctx.Err()
-	}
+	_, err := q.park(ctx, &q.pushers, v)
 	return err
 }

@@ -13,10 +13,6 @@ var ErrFull = errors.New("ringqueue: full")
 // closed and empty.
 var ErrClosed = errors.New("ringqueue: closed")
 
-// errCancelled is park's result when the waiter's context ended first; the
-// caller reports ctx.Err() instead.
-var errCancelled = errors.New("ringqueue: cancelled")
-
 // Queue is a bounded FIFO ring buffer, safe for concurrent use by any number
 // of goroutines. Slots are reused: no operation allocates in steady state, and
 // a removed item's slot is cleared so the garbage collector can free it.
@@ -121,11 +117,7 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 		q.mu.Unlock()
 		return zero, ErrClosed
 	}
-	v, err := q.park(&q.poppers, zero, done)
-	if err == errCancelled { //nolint:errorlint // park's own sentinel, never wrapped
-		err = ctx.Err()
-	}
-	return v, err
+	return q.park(ctx, &q.poppers, zero)
 }
 
 // Len returns the number of items currently held.

@@ -2,8 +2,6 @@ package ringqueue
 
 import (
 	"context"
-	"runtime"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -269,36 +267,10 @@ func TestPopDoesNotAllocate(t *testing.T) {
 // pushes only once it sees the Pop parked, so every run takes the waiting path.
 func TestPopWaitDoesNotAllocate(t *testing.T) {
 	q := New[int](1)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	parked := func() bool {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return q.poppers.head != nil
-	}
-	step := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for range step {
-			for !parked() && ctx.Err() == nil {
-				runtime.Gosched()
-			}
-			_ = q.TryPush(1)
-		}
-	})
-	var failed int
-	allocs := testing.AllocsPerRun(100, func() {
-		step <- struct{}{}
-		if v, err := q.Pop(ctx); err != nil || v != 1 {
-			failed++
-		}
-	})
-	close(step)
-	wg.Wait()
-	require.Zero(t, failed, "Pop failed (or the 30s bound expired)")
-	if raceEnabled {
-		assert.LessOrEqual(t, allocs, 2.0, "at most a fresh waiter record and its channel per park")
-		return
-	}
-	assert.Zero(t, allocs)
+	assertParkedCallsDoNotAllocate(t, &q.mu, &q.poppers,
+		func(context.Context) { _ = q.TryPush(1) },
+		func(ctx context.Context) bool {
+			v, err := q.Pop(ctx)
+			return err == nil && v == 1
+		})
 }

@@ -1,5 +1,7 @@
 package ringqueue
 
+import "context"
+
 // waiter is a Push parked on a full queue or a Pop parked on an empty one. It
 // sits in one of the queue's two FIFO wait lists, guarded by q.mu, until
 // another call completes it (moves its item into the queue for a Push, hands
@@ -54,13 +56,14 @@ func (q *Queue[T]) newWaiter(v T) *waiter[T] {
 }
 
 // park links a new waiter holding v into l, releases q.mu, and waits for the
-// waiter's result or for done to close. If done wins, it retakes q.mu and
+// waiter's result or for ctx to end. If ctx wins, it retakes q.mu and
 // either finds the result already sent (the call was completed just before its
-// context ended, so the result stands) or unlinks the waiter and reports
-// errCancelled. The decision is made under q.mu, so a completed call is never
+// context ended, so the result stands) or unlinks the waiter and returns
+// ctx.Err(). The decision is made under q.mu, so a completed call is never
 // also reported as cancelled. It returns the waiter's final value and result;
 // callers MUST hold q.mu, which park releases.
-func (q *Queue[T]) park(l *waitList[T], v T, done <-chan struct{}) (T, error) {
+func (q *Queue[T]) park(ctx context.Context, l *waitList[T], v T) (T, error) {
+	done := ctx.Done()
 	w := q.newWaiter(v)
 	l.push(w)
 	q.mu.Unlock()
@@ -76,7 +79,7 @@ func (q *Queue[T]) park(l *waitList[T], v T, done <-chan struct{}) (T, error) {
 			case err = <-w.done:
 			default:
 				l.remove(w)
-				err = errCancelled
+				err = ctx.Err()
 			}
 			q.mu.Unlock()
 		}
