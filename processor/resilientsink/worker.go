@@ -107,26 +107,31 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	}
 }
 
-// retriesExhausted reports whether b, which has failed before, has been
-// failing for max_elapsed_time by now.
-func (c *core[T]) retriesExhausted(b batch[T], now time.Time) bool {
+// retryDeadline is when b, which has failed before, has been failing for
+// max_elapsed_time; zero when that limit does not apply.
+func (c *core[T]) retryDeadline(b batch[T]) time.Time {
 	rc := c.cfg.Retry
-	return rc.Enabled && rc.MaxElapsedTime > 0 && !b.firstFail.IsZero() && now.Sub(b.firstFail) >= rc.MaxElapsedTime
+	if !rc.Enabled || rc.MaxElapsedTime <= 0 || b.firstFail.IsZero() {
+		return time.Time{}
+	}
+	return b.firstFail.Add(rc.MaxElapsedTime)
+}
+
+// retriesExhausted reports whether b's retry deadline has passed by now.
+func (c *core[T]) retriesExhausted(b batch[T], now time.Time) bool {
+	d := c.retryDeadline(b)
+	return !d.IsZero() && !now.Before(d)
 }
 
 // giveUpAt is the earliest time at which b is to be dropped even if it is
 // never tried again: just past max_age after it arrived (reason expired, as
-// handle checks on the next pop), or max_elapsed_time after its first
-// failure (retries_exhausted). Zero when neither applies. A worker waiting
-// behind the open breaker wakes then, so a batch does not outlive its limits
-// by up to max_open_timeout.
+// handle checks on the next pop), or its retry deadline (retries_exhausted).
+// Zero when neither applies. A worker waiting behind the open breaker wakes
+// then, so a batch does not outlive its limits by up to max_open_timeout.
 func (c *core[T]) giveUpAt(b batch[T]) time.Time {
-	var at time.Time
+	at := c.retryDeadline(b)
 	if c.cfg.MaxAge > 0 {
-		at = b.arrived.Add(c.cfg.MaxAge + time.Nanosecond) // "older than max_age"
-	}
-	if rc := c.cfg.Retry; rc.Enabled && rc.MaxElapsedTime > 0 && !b.firstFail.IsZero() {
-		if t := b.firstFail.Add(rc.MaxElapsedTime); at.IsZero() || t.Before(at) {
+		if t := b.arrived.Add(c.cfg.MaxAge + time.Nanosecond); at.IsZero() || t.Before(at) { // "older than max_age"
 			at = t
 		}
 	}
