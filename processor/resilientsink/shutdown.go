@@ -110,7 +110,7 @@ const drainWindDown = time.Second
 // why it stopped.
 func (c *core[T]) drain(ctx context.Context, deadline time.Time, hasDeadline bool) string {
 	if hasDeadline {
-		windDown := min(drainWindDown, time.Until(deadline)/10)
+		windDown := min(drainWindDown, max(0, time.Until(deadline)/10))
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-windDown))
 		defer cancel()
