@@ -62,6 +62,10 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 			c.abandonFlights()
 		}
 	}
+	// Close the ring first: a worker still finishing after an abandonment
+	// that puts a batch back then drops it (reason shutdown) instead of
+	// leaving it behind this sweep.
+	c.ring.Close()
 	for {
 		b, ok := c.ring.TryPop()
 		if !ok {
