@@ -35,3 +35,9 @@ func (o *observer) fsyncDuration(ctx context.Context, d time.Duration) {
 		o.tb.ExporterFilesinkFsyncDuration.Record(ctx, float64(d)/float64(time.Millisecond))
 	}
 }
+
+func (o *observer) corruptFile(ctx context.Context) {
+	if o != nil {
+		o.tb.ExporterFilesinkCorruptFiles.Add(ctx, 1)
+	}
+}

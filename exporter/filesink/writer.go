@@ -85,7 +85,7 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 	if err != nil {
 		return nil, err
 	}
-	if err := w.repair(f); err != nil {
+	if err := w.repair(context.Background(), f); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
@@ -131,28 +131,6 @@ func (w *writer) openActive() (file, error) {
 		}
 	}
 	return f, nil
-}
-
-// repair cuts a torn last record (left by a crash) back to the last complete one.
-func (w *writer) repair(f file) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat %q: %w", w.set.path, err)
-	}
-	size := fi.Size()
-	good, err := completeSize(f, size, w.set.format)
-	if err != nil {
-		return fmt.Errorf("check tail of %q: %w", w.set.path, err)
-	}
-	if good < size {
-		if err := f.Truncate(good); err != nil {
-			return fmt.Errorf("cut torn tail of %q: %w", w.set.path, err)
-		}
-		w.logger.Warn("Cut a torn record from the end of the file",
-			zap.String("path", w.set.path), zap.Int64("bytes_removed", size-good), zap.Int64("size", good))
-	}
-	w.size = good
-	return nil
 }
 
 // write appends one encoded record and returns when the durability asks.
