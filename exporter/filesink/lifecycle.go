@@ -65,11 +65,14 @@ func (w *writer) close(ctx context.Context) error {
 		}
 	}
 	w.fileMu.Lock()
-	if err := w.f.Close(); err != nil { // closing the descriptor releases the lock
+	if err := w.f.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close %q: %w", w.set.path, err))
 	}
 	w.f = nil
 	w.fileMu.Unlock()
+	if err := w.lock.Close(); err != nil { // releases the lock; the lock file stays
+		errs = append(errs, fmt.Errorf("unlock %q: %w", w.set.path+lockSuffix, err))
+	}
 	w.mu.Unlock()
 	if w.backups != nil {
 		if err := w.backups.stop(ctx); err != nil {

@@ -169,7 +169,7 @@ func (w *writer) moveAside(f file, off, size int64) (string, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(name))
+		err = w.fs.syncDir(filepath.Dir(name))
 	}
 	if err != nil {
 		_ = os.Remove(name)

@@ -65,7 +65,7 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 		obs.writeError(ctx)
 		return err
 	}
-	if rerr := os.Rename(w.set.path, backup); rerr != nil {
+	if rerr := w.fs.rename(w.set.path, backup); rerr != nil {
 		obs.writeError(ctx)
 		return fmt.Errorf("rotate %q: %w", w.set.path, rerr)
 	}

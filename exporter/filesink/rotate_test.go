@@ -51,7 +51,7 @@ func backups(t *testing.T, dir string) []string {
 	require.NoError(t, err)
 	var out []string
 	for _, e := range entries {
-		if e.Name() != "logs.jsonl" {
+		if e.Name() != "logs.jsonl" && e.Name() != "logs.jsonl"+lockSuffix {
 			out = append(out, e.Name())
 		}
 	}

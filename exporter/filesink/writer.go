@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofrs/flock"
 	"go.uber.org/zap"
 )
 
@@ -66,6 +67,8 @@ type writer struct {
 	fileMu sync.RWMutex
 	f      file
 
+	lock *flock.Flock // the lock on path+".lock", held until close
+
 	seq atomic.Uint64 // successful writes so far
 	gc  groupCommit
 
@@ -74,22 +77,29 @@ type writer struct {
 	backups   *backupWorker // nil without rotation
 }
 
-// openWriter creates missing folders, opens (never truncates) and locks the
-// file, cuts a torn tail back, and starts the background goroutines.
+// openWriter creates missing folders, locks the path, opens (never
+// truncates) the file, repairs its end, and starts the background goroutines.
 func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
 	w := &writer{set: set, fs: fs, logger: logger, obs: obs, maxPending: maxPendingBytes}
 	if err := os.MkdirAll(filepath.Dir(set.path), dirMode(set.mode)); err != nil {
 		return nil, fmt.Errorf("create folder of %q: %w", set.path, err)
 	}
-	f, err := w.openActive()
+	lock, err := lockPath(set.path, set.mode)
 	if err != nil {
 		return nil, err
 	}
-	if err := w.repair(context.Background(), f); err != nil {
-		_ = f.Close()
+	f, err := w.openActive()
+	if err == nil {
+		err = w.repair(context.Background(), f)
+		if err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		_ = lock.Close()
 		return nil, err
 	}
-	w.f = f
+	w.f, w.lock = f, lock
 	w.openedAt = w.fs.now()
 	if bt, ok := birthTime(set.path); ok && w.size > 0 && bt.Before(w.openedAt) {
 		w.openedAt = bt
@@ -105,16 +115,13 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 	return w, nil
 }
 
-// openActive opens and locks the active file, applying file_mode to a new file.
+// openActive opens the active file, applying file_mode to a new file. The
+// caller holds the lock of the path.
 func (w *writer) openActive() (file, error) {
 	_, statErr := os.Stat(w.set.path)
 	f, err := w.fs.openFile(w.set.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, w.set.mode)
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", w.set.path, err)
-	}
-	if err := lockFile(f, w.set.path); err != nil {
-		_ = f.Close()
-		return nil, err
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// OpenFile's mode is filtered by the umask; file_mode is what the user asked for.
@@ -124,7 +131,7 @@ func (w *writer) openActive() (file, error) {
 		}
 		// A new file (and a rotation's rename) survives power loss only once its folder is synced.
 		if w.set.durability == DurabilitySynced {
-			if err := syncDir(filepath.Dir(w.set.path)); err != nil {
+			if err := w.fs.syncDir(filepath.Dir(w.set.path)); err != nil {
 				_ = f.Close()
 				return nil, err
 			}
