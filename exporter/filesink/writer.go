@@ -71,6 +71,10 @@ type writer struct {
 
 	seq atomic.Uint64 // successful writes so far
 	gc  groupCommit
+	// fsyncFailed: an fsync of f failed, so the state of its pages is
+	// unknown (a later fsync may succeed without them); the next write
+	// rotates to a new file first.
+	fsyncFailed atomic.Bool
 
 	stopFlush chan struct{}
 	flushWG   sync.WaitGroup
@@ -81,8 +85,8 @@ type writer struct {
 // truncates) the file, repairs its end, and starts the background goroutines.
 func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
 	w := &writer{set: set, fs: fs, logger: logger, obs: obs, maxPending: maxPendingBytes}
-	if err := os.MkdirAll(filepath.Dir(set.path), dirMode(set.mode)); err != nil {
-		return nil, fmt.Errorf("create folder of %q: %w", set.path, err)
+	if err := w.makeFolders(filepath.Dir(set.path)); err != nil {
+		return nil, err
 	}
 	lock, err := lockPath(set.path, set.mode)
 	if err != nil {
@@ -110,9 +114,34 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 		w.flushWG.Go(w.flushLoop)
 	}
 	if set.rotation != nil {
-		w.backups = startBackupWorker(set, logger, obs)
+		w.backups = startBackupWorker(set, fs, logger, obs)
 	}
 	return w, nil
+}
+
+// makeFolders creates dir and its missing parents. With synced, each
+// created folder is fsynced into its parent, as the new file will be into
+// its folder, so that the path survives power loss.
+func (w *writer) makeFolders(dir string) error {
+	var missing []string // deepest first
+	for p := dir; filepath.Dir(p) != p; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if err := os.MkdirAll(dir, dirMode(w.set.mode)); err != nil {
+		return fmt.Errorf("create folder of %q: %w", w.set.path, err)
+	}
+	if w.set.durability != DurabilitySynced {
+		return nil
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := w.fs.syncDir(filepath.Dir(missing[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openActive opens the active file, applying file_mode to a new file. The
@@ -168,9 +197,10 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 }
 
 // prepareLocked makes room for a record of n bytes: it flushes a full
-// buffer and rotates when the record would pass a limit. Callers hold mu.
+// buffer, and rotates when the record would pass a limit or an fsync of the
+// file failed. Callers hold mu.
 func (w *writer) prepareLocked(ctx context.Context, n int, obs *observer) error {
-	if w.needsRotationLocked(n) {
+	if w.needsRotationLocked(n) || w.fsyncFailed.Load() && w.size+int64(len(w.buf)) > 0 {
 		if err := w.flushLocked(ctx, obs); err != nil {
 			return err
 		}
