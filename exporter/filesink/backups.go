@@ -23,7 +23,7 @@ type backupWorker struct {
 	set    writerSettings
 	fs     fileSystem
 	logger *zap.Logger
-	obs    *observer
+	obs    *observerSet // failures are counted for every exporter of the file
 
 	wake   chan struct{} // one pending pass at most
 	quit   chan struct{} // closed by stop: finish the pass, then return
@@ -32,7 +32,7 @@ type backupWorker struct {
 	wg     sync.WaitGroup
 }
 
-func startBackupWorker(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) *backupWorker {
+func startBackupWorker(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observerSet) *backupWorker {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &backupWorker{
 		set: set, fs: fs, logger: logger, obs: obs,

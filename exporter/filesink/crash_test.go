@@ -38,7 +38,7 @@ func TestHelperProcess(_ *testing.T) {
 	w, err := openWriter(set, defaultFileSystem(), zap.NewNop(), nil)
 	if mode == helperTryOpen {
 		if err == nil {
-			_ = w.close(context.Background())
+			_ = w.close(context.Background(), nil)
 			os.Stdout.WriteString("opened\n")
 			return
 		}
@@ -77,7 +77,7 @@ func TestSecondProcessGetsLockError(t *testing.T) {
 	msg := strings.TrimSpace(firstLine(string(out)))
 	assert.Equal(t, `lock "`+path+`.lock": locked by another process (another collector writes "`+path+`"; give each process its own path)`, msg)
 
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	out, err = helperCmd(t, helperTryOpen, path, FormatJSON).Output()
 	require.NoError(t, err)
 	assert.Equal(t, "opened", firstLine(string(out)), "the lock is released at close")

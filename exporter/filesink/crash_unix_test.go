@@ -42,7 +42,7 @@ func TestSIGKILLMidWriteLeavesReadableFile(t *testing.T) {
 				require.NoError(t, err)
 				last := logsRecord(t, format, 3)
 				require.NoError(t, w.write(context.Background(), last, nil))
-				require.NoError(t, w.close(context.Background()))
+				require.NoError(t, w.close(context.Background(), nil))
 
 				all := decodeLogsFile(t, path, format)
 				require.NotEmpty(t, all)

@@ -51,7 +51,7 @@ func TestCompressedBackupRenameIsSynced(t *testing.T) {
 	fs.syncDir = rs.syncDir
 	w := testWriter(t, writerSettings{path: filepath.Join(dir, "logs.jsonl"),
 		rotation: &RotationConfig{MaxMegabytes: 1, Compression: CompressionGzip}}, fs)
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, rec, readBackup(t, src+".gz"))
 	assert.False(t, exists(src))
 	assert.Contains(t, rs.notes, "compressed, source kept", "folder fsynced between the rename and the removal")
@@ -72,7 +72,7 @@ func TestLeftoverTmpWithoutSourceIsRestored(t *testing.T) {
 	require.NoError(t, os.WriteFile(name+".tmp", gz.Bytes(), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "logs-2026-01-02T00-00-00.000.jsonl.gz.tmp"), []byte("not gzip"), 0o600))
 	w := rotatingWriter(t, dir, FormatJSON, RotationConfig{MaxMegabytes: 1, Compression: CompressionGzip}, newFakeClock())
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, []string{"logs-2026-01-01T00-00-00.000.jsonl.gz", "logs-2026-01-02T00-00-00.000.jsonl.gz.tmp"}, backups(t, dir),
 		"a whole archive is restored; a broken one without a source is kept for a human")
 	assert.Equal(t, rec, readBackup(t, name))
@@ -110,7 +110,7 @@ func TestFailedFsyncMovesToANewFile(t *testing.T) {
 			ff.failSyncs.Store(1)
 			require.ErrorIs(t, w.write(ctx, rec1, nil), syscall.EIO)
 			require.NoError(t, w.write(ctx, rec2, nil))
-			require.NoError(t, w.close(ctx))
+			require.NoError(t, w.close(ctx, nil))
 			assert.Equal(t, rec2, mustRead(t, path), "the write after the failure went to a new file")
 			assert.Equal(t, []string{"logs-2026-11-26T22-30-00.000.jsonl"}, backups(t, dir))
 			assert.Equal(t, rec1, mustRead(t, filepath.Join(dir, "logs-2026-11-26T22-30-00.000.jsonl")))

@@ -108,7 +108,7 @@ func TestFsyncErrorReachesEveryWaiterAndIsRetryable(t *testing.T) {
 	}
 	require.Positive(t, failed)
 	require.NoError(t, w.write(context.Background(), rec, nil), "the next write goes to a new file, whose fsync works")
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, 2, opened)
 	assert.Len(t, readJSONLines(t, mustRead(t, path)), 8-failed+1, "every acknowledged write is in the new file")
 }
@@ -143,7 +143,7 @@ func TestFlushedWritesWithoutFsync(t *testing.T) {
 	require.NoError(t, w.write(context.Background(), rec, nil))
 	assert.Equal(t, rec, mustRead(t, path), "on disk (page cache) when write returns")
 	assert.Zero(t, ff.syncs.Load())
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, int64(1), ff.syncs.Load(), "close fsyncs")
 }
 
@@ -161,7 +161,7 @@ func TestBufferedFlushesOnIntervalAndAtClose(t *testing.T) {
 	require.NoError(t, w2.write(context.Background(), rec, nil))
 	require.NoError(t, w2.write(context.Background(), rec, nil))
 	assert.Empty(t, mustRead(t, path2), "still in the process buffer")
-	require.NoError(t, w2.close(context.Background()))
+	require.NoError(t, w2.close(context.Background(), nil))
 	assert.Equal(t, cat(rec, rec), mustRead(t, path2), "close flushes")
 	assert.Zero(t, ff.syncs.Load(), "buffered never fsyncs")
 }
@@ -199,7 +199,7 @@ func TestBufferedRefusesWhenPendingBytesPassLimit(t *testing.T) {
 	assert.LessOrEqual(t, len(w.buf), w.maxPending)
 	w.mu.Unlock()
 	ff.setFailWrite(nil)
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Zero(t, len(mustRead(t, path))%len(rec))
 }
 

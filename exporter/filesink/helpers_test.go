@@ -65,7 +65,7 @@ func testWriter(t *testing.T, set writerSettings, fs fileSystem) *writer {
 	}
 	w, err := openWriter(set, fs, zap.NewNop(), nil)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = w.close(context.Background()) })
+	t.Cleanup(func() { _ = w.close(context.Background(), nil) })
 	return w
 }
 

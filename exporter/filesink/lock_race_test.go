@@ -47,7 +47,7 @@ func TestRotationRenameRaceWithSecondProcess(t *testing.T) {
 	require.Len(t, childOut, 1)
 	assert.True(t, strings.HasPrefix(childOut[0], `lock "`+path+`.lock": locked by another process`),
 		"the second process must be refused during the rotation, got %q", childOut[0])
-	require.NoError(t, w.close(ctx))
+	require.NoError(t, w.close(ctx, nil))
 	assert.Equal(t, rec, mustRead(t, path), "the new active file holds only this process's record")
 }
 
@@ -56,11 +56,11 @@ func TestRotationRenameRaceWithSecondProcess(t *testing.T) {
 func TestLockFileStaysAfterClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	w := testWriter(t, writerSettings{path: path}, fileSystem{})
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	_, err := os.Stat(path + ".lock")
 	require.NoError(t, err)
 	w2, err := openWriter(writerSettings{path: path, format: FormatJSON, durability: DurabilityFlushed, mode: 0o600},
 		defaultFileSystem(), zap.NewNop(), nil)
 	require.NoError(t, err, "a closed writer's lock is free again")
-	require.NoError(t, w2.close(context.Background()))
+	require.NoError(t, w2.close(context.Background(), nil))
 }

@@ -98,7 +98,7 @@ func (w *writer) checkFormat(f file, size int64) error {
 // repair checks the format of an existing file, then cuts a torn last
 // record, completes a last json line, or moves the rest of the file aside
 // after a corrupt record, as planRepair decides.
-func (w *writer) repair(ctx context.Context, f file) error {
+func (w *writer) repair(ctx context.Context, f file, obs *observer) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat %q: %w", w.set.path, err)
@@ -133,7 +133,7 @@ func (w *writer) repair(ctx context.Context, f file) error {
 		if err != nil {
 			return err
 		}
-		w.obs.corruptFile(ctx)
+		obs.corruptFile(ctx)
 		w.logger.Warn("Moved the end of the file aside: it follows a corrupt record",
 			zap.String("path", w.set.path), zap.String("moved_to", aside),
 			zap.Int64("offset", plan.keep), zap.Int64("bytes_moved", size-plan.keep))

@@ -90,7 +90,7 @@ func TestCorruptionBeforeTheTailIsMovedAside(t *testing.T) {
 			require.NoError(t, err)
 			rec := logsRecord(t, tt.format, 1)
 			require.NoError(t, w.write(context.Background(), rec, nil))
-			require.NoError(t, w.close(context.Background()))
+			require.NoError(t, w.close(context.Background(), nil))
 
 			assert.Equal(t, cat(tt.good, rec), mustRead(t, path), "records before the corruption kept, new record appended")
 			aside := path + ".corrupt-2026-11-26T22-30-00.000"
@@ -116,7 +116,7 @@ func TestJSONLineWithoutNewlineIsCompleted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	require.NoError(t, os.WriteFile(path, cat(rec, rec[:len(rec)-1]), 0o600))
 	w := testWriter(t, writerSettings{path: path}, fileSystem{})
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, cat(rec, rec), mustRead(t, path))
 }
 
@@ -129,7 +129,7 @@ func TestAsideNameIsUnique(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, cat(rec, []byte("garbage\n"), rec), 0o600))
 	clk := newFakeClock()
 	w := testWriter(t, writerSettings{path: path}, fileSystem{now: clk.Now})
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, []byte("old"), mustRead(t, path+".corrupt-2026-11-26T22-30-00.000"))
 	assert.Equal(t, cat([]byte("garbage\n"), rec), mustRead(t, path+".corrupt-2026-11-26T22-30-00.000-1"))
 	assert.Equal(t, rec, mustRead(t, path))

@@ -61,7 +61,7 @@ func TestRepairTornTail(t *testing.T) {
 			require.NoError(t, err)
 			rec := logsRecord(t, tt.format, 1)
 			require.NoError(t, w.write(context.Background(), rec, nil))
-			require.NoError(t, w.close(context.Background()))
+			require.NoError(t, w.close(context.Background(), nil))
 
 			data, err := os.ReadFile(path)
 			require.NoError(t, err)
@@ -133,7 +133,7 @@ func TestFailedWriteIsRolledBack(t *testing.T) {
 				if dur != DurabilityBuffered { // buffered keeps the failed record and writes it at close
 					require.NoError(t, w.write(ctx, rec, nil))
 				}
-				require.NoError(t, w.close(ctx))
+				require.NoError(t, w.close(ctx, nil))
 				data, err = os.ReadFile(path)
 				require.NoError(t, err)
 				assert.Equal(t, cat(rec, rec), data, "only whole records")
@@ -165,7 +165,7 @@ func TestFailedRollbackIsRepairedBeforeNextWrite(t *testing.T) {
 	ff.failTruncate = nil
 	ff.mu.Unlock()
 	require.NoError(t, w.write(ctx, rec, nil))
-	require.NoError(t, w.close(ctx))
+	require.NoError(t, w.close(ctx, nil))
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, rec, data)

@@ -42,7 +42,7 @@ func TestConcurrentWritesWithRotation(t *testing.T) {
 			for err := range errs {
 				require.NoError(t, err)
 			}
-			require.NoError(t, w.close(context.Background()))
+			require.NoError(t, w.close(context.Background(), nil))
 
 			entries, err := os.ReadDir(dir)
 			require.NoError(t, err)

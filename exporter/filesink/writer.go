@@ -51,13 +51,16 @@ type writer struct {
 	set    writerSettings
 	fs     fileSystem
 	logger *zap.Logger
-	obs    *observer // telemetry of background work (flusher, rotation worker)
+	// sharers is the telemetry of the exporters sharing this writer, for
+	// work none of them asked for (background flushes and compressions).
+	sharers *observerSet
 
-	mu       sync.Mutex // guards everything below, and writes to f
-	size     int64      // bytes of complete records in f; a failed write is cut back to it
-	openedAt time.Time  // start of the active file's age
-	buf      []byte     // durability buffered: whole records not yet written
-	dirty    bool       // a rollback failed: cut f back to size before the next write
+	mu       sync.Mutex     // guards everything below, and writes to f
+	size     int64          // bytes of complete records in f; a failed write is cut back to it
+	openedAt time.Time      // start of the active file's age
+	buf      []byte         // durability buffered: whole records not yet written
+	pending  []pendingBytes // whose records buf holds, in order
+	dirty    bool           // a rollback failed: cut f back to size before the next write
 	closed   bool
 	// maxPending is maxPendingBytes; tests lower it.
 	maxPending int
@@ -84,7 +87,8 @@ type writer struct {
 // openWriter creates missing folders, locks the path, opens (never
 // truncates) the file, repairs its end, and starts the background goroutines.
 func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
-	w := &writer{set: set, fs: fs, logger: logger, obs: obs, maxPending: maxPendingBytes}
+	w := &writer{set: set, fs: fs, logger: logger, sharers: &observerSet{}, maxPending: maxPendingBytes}
+	w.sharers.add(obs)
 	if err := w.makeFolders(filepath.Dir(set.path)); err != nil {
 		return nil, err
 	}
@@ -94,7 +98,7 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 	}
 	f, err := w.openActive()
 	if err == nil {
-		err = w.repair(context.Background(), f)
+		err = w.repair(context.Background(), f, obs)
 		if err != nil {
 			_ = f.Close()
 		}
@@ -114,7 +118,7 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 		w.flushWG.Go(w.flushLoop)
 	}
 	if set.rotation != nil {
-		w.backups = startBackupWorker(set, fs, logger, obs)
+		w.backups = startBackupWorker(set, fs, logger, w.sharers)
 	}
 	return w, nil
 }
@@ -184,10 +188,18 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 	}
 	if w.set.durability == DurabilityBuffered {
 		w.buf = append(w.buf, rec...)
+		if n := len(w.pending); n > 0 && w.pending[n-1].obs == obs {
+			w.pending[n-1].n += len(rec)
+		} else {
+			w.pending = append(w.pending, pendingBytes{obs: obs, n: len(rec)})
+		}
 		w.mu.Unlock()
 		return nil
 	}
 	err := w.writeLocked(ctx, rec, obs)
+	if err == nil {
+		obs.written(ctx, len(rec))
+	}
 	seq := w.seq.Load()
 	w.mu.Unlock()
 	if err != nil || w.set.durability != DurabilitySynced {
@@ -215,14 +227,28 @@ func (w *writer) prepareLocked(ctx context.Context, n int, obs *observer) error 
 }
 
 // flushLocked writes the buffered records in one write. Callers hold mu.
-// On failure the buffer is kept for the next attempt.
+// On failure the buffer is kept for the next attempt, and the failure is
+// counted for obs, or, when nil (a background flush), for every exporter
+// with records in the buffer. Written bytes count for their own exporters.
 func (w *writer) flushLocked(ctx context.Context, obs *observer) error {
 	if len(w.buf) == 0 {
 		return nil
 	}
 	if err := w.writeLocked(ctx, w.buf, obs); err != nil {
+		if obs == nil {
+			for i, p := range w.pending {
+				if i == 0 || w.pending[i-1].obs != p.obs {
+					p.obs.writeError(ctx)
+				}
+			}
+		}
 		return err
 	}
+	for _, p := range w.pending {
+		p.obs.written(ctx, p.n)
+	}
+	clear(w.pending)
+	w.pending = w.pending[:0]
 	if cap(w.buf) > 4*bufferFlushBytes {
 		w.buf = make([]byte, 0, bufferFlushBytes)
 	} else {
@@ -255,7 +281,6 @@ func (w *writer) writeLocked(ctx context.Context, p []byte, obs *observer) error
 	}
 	w.size += int64(n)
 	w.seq.Add(1)
-	obs.written(ctx, n)
 	return nil
 }
 
