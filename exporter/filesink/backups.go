@@ -206,6 +206,7 @@ func compressFile(ctx context.Context, src string, c Compression, mode os.FileMo
 	if err := syncDir(filepath.Dir(dst)); err != nil {
 		return dst, fmt.Errorf("keep %q after compression: %w", src, err)
 	}
+	_ = in.Close() // before the removal: Windows cannot remove an open file
 	if err := os.Remove(src); err != nil {
 		return dst, fmt.Errorf("remove %q after compression: %w", src, err)
 	}

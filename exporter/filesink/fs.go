@@ -29,14 +29,6 @@ type fileSystem struct {
 	syncDir func(dir string) error
 }
 
-func osOpenFile(name string, flag int, perm os.FileMode) (file, error) {
-	f, err := os.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
 func defaultFileSystem() fileSystem {
 	return fileSystem{openFile: osOpenFile, now: time.Now, rename: os.Rename, syncDir: syncDir}
 }

@@ -7,6 +7,15 @@ import (
 	"os"
 )
 
+// osOpenFile opens the active file with os.OpenFile.
+func osOpenFile(name string, flag int, perm os.FileMode) (file, error) {
+	f, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // syncDir fsyncs a folder, making the names created or renamed in it durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
