@@ -2,6 +2,7 @@ package filesink
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -61,4 +62,22 @@ func TestEveryInstanceHasItsOwnSeries(t *testing.T) {
 			}, metricdatatest.IgnoreTimestamp())
 		})
 	}
+}
+
+// TestCorruptFileCounted: moving a corrupt end aside at Start is counted
+// for the instance that started.
+func TestCorruptFileCounted(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	cfg := newTestConfig(t.TempDir())
+	rec := logsRecord(t, FormatJSON, 1)
+	path := filepath.Join(filepath.Dir(cfg.Path), "logs.jsonl")
+	require.NoError(t, os.WriteFile(path, cat(rec, []byte("not json\n"), rec), 0o600))
+	e, err := newFileExporter(cfg, metadatatest.NewSettings(tel), "logs")
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, e.stop(context.Background()))
+	metadatatest.AssertEqualExporterFilesinkCorruptFiles(t, tel,
+		[]metricdata.DataPoint[int64]{{Attributes: instanceAttrs("filesink", "logs"), Value: 1}}, metricdatatest.IgnoreTimestamp())
+	require.Equal(t, rec, mustRead(t, path))
 }
