@@ -31,3 +31,29 @@ func TestMeasurementsDoNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// BenchmarkObserverWritten compares a measurement with the instance
+// attributes against one without any (the telemetry before they were added).
+func BenchmarkObserverWritten(b *testing.B) {
+	tel := componenttest.NewTelemetry()
+	defer func() { _ = tel.Shutdown(context.Background()) }()
+	tb, err := metadata.NewTelemetryBuilder(metadatatest.NewSettings(tel).TelemetrySettings)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		obs  *observer
+	}{
+		{"attrs=none", &observer{tb: tb}},
+		{"attrs=instance", newObserver(tb, component.NewIDWithName(metadata.Type, "a"), "logs")},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.obs.written(ctx, 100)
+			}
+		})
+	}
+}
