@@ -2,6 +2,7 @@ package filesink // import "github.com/resilientsink/resilientsink/exporter/file
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -133,7 +134,7 @@ func walkRequest(f io.ReaderAt, start, end, size int64) (int64, walkStatus, erro
 		}
 		m, n := protowire.ConsumeVarint(b[1:])
 		if n < 0 {
-			if len(b) < len(buf) && protowire.ParseError(n) == io.ErrUnexpectedEOF && end > size {
+			if len(b) < len(buf) && errors.Is(protowire.ParseError(n), io.ErrUnexpectedEOF) && end > size {
 				return pos, walkTruncated, nil
 			}
 			return pos, walkMalformed, nil
