@@ -1,0 +1,176 @@
+package otlpjson
+
+// FuzzDifferential holds the encoder to pdata's own JSON marshaler. Its
+// input is one signal byte (logs, traces or metrics, by value mod 3) and
+// OTLP protobuf bytes; inputs pdata's proto unmarshaler refuses are skipped.
+// For each decoded request it requires:
+//   - AppendX's output to equal pdata's JSONMarshaler output byte for byte,
+//     after normalizePdataJSON applies to pdata's output exactly the string
+//     differences doc.go documents, and nothing else;
+//   - both outputs to decode with pdata's JSONUnmarshaler, to the same data
+//     (compared as proto bytes) when pdata's output is valid UTF-8.
+//
+// Its seeds (empty-point metrics, the rich and telemetrygen fixtures of
+// every signal) run in plain `go test`. To fuzz all three signals at once:
+//
+//	go test -run '^$' -fuzz '^FuzzDifferential$' -fuzztime 10m -parallel 1 ./internal/otlpjson
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/resilientsink/resilientsink/internal/testdata/otlpfixtures"
+)
+
+// Signal selectors, the first byte of a FuzzDifferential input (mod 3).
+const (
+	diffLogs byte = iota
+	diffTraces
+	diffMetrics
+)
+
+func FuzzDifferential(f *testing.F) {
+	seed := func(sig byte, pb []byte, err error) {
+		require.NoError(f, err)
+		f.Add(append([]byte{sig}, pb...))
+	}
+	lm, tm, mm := &plog.ProtoMarshaler{}, &ptrace.ProtoMarshaler{}, &pmetric.ProtoMarshaler{}
+	for _, ld := range []plog.Logs{plog.NewLogs(), otlpfixtures.RichLogs(), otlpfixtures.TelemetrygenLogs(3), terminalLogs()} {
+		pb, err := lm.MarshalLogs(ld)
+		seed(diffLogs, pb, err)
+	}
+	for _, td := range []ptrace.Traces{ptrace.NewTraces(), otlpfixtures.RichTraces(), otlpfixtures.TelemetrygenTraces(3)} {
+		pb, err := tm.MarshalTraces(td)
+		seed(diffTraces, pb, err)
+	}
+	for _, md := range []pmetric.Metrics{emptyPointMetrics(), minimalMetrics(), otlpfixtures.RichMetrics(), otlpfixtures.TelemetrygenMetrics(3)} {
+		pb, err := mm.MarshalMetrics(md)
+		seed(diffMetrics, pb, err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 {
+			return
+		}
+		switch pb := in[1:]; in[0] % 3 {
+		case diffLogs:
+			diffLogsCase(t, pb)
+		case diffTraces:
+			diffTracesCase(t, pb)
+		default:
+			diffMetricsCase(t, pb)
+		}
+	})
+}
+
+func diffLogsCase(t *testing.T, pb []byte) {
+	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(pb)
+	if err != nil {
+		return
+	}
+	ours := AppendLogs(nil, ld)
+	theirs, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+	require.NoError(t, err)
+	requireSameJSON(t, theirs, ours)
+	u := &plog.JSONUnmarshaler{}
+	fromOurs, err := u.UnmarshalLogs(ours)
+	require.NoErrorf(t, err, "ours: %s", ours)
+	fromTheirs, err := u.UnmarshalLogs(theirs)
+	require.NoErrorf(t, err, "pdata's: %s", theirs)
+	if utf8.Valid(theirs) {
+		requireLogsEqual(t, fromTheirs, fromOurs)
+	}
+}
+
+func diffTracesCase(t *testing.T, pb []byte) {
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(pb)
+	if err != nil {
+		return
+	}
+	ours := AppendTraces(nil, td)
+	theirs, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	requireSameJSON(t, theirs, ours)
+	u := &ptrace.JSONUnmarshaler{}
+	fromOurs, err := u.UnmarshalTraces(ours)
+	require.NoErrorf(t, err, "ours: %s", ours)
+	fromTheirs, err := u.UnmarshalTraces(theirs)
+	require.NoErrorf(t, err, "pdata's: %s", theirs)
+	if utf8.Valid(theirs) {
+		requireTracesEqual(t, fromTheirs, fromOurs)
+	}
+}
+
+func diffMetricsCase(t *testing.T, pb []byte) {
+	md, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(pb)
+	if err != nil {
+		return
+	}
+	ours := AppendMetrics(nil, md)
+	theirs, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+	require.NoError(t, err)
+	requireSameJSON(t, theirs, ours)
+	u := &pmetric.JSONUnmarshaler{}
+	fromOurs, err := u.UnmarshalMetrics(ours)
+	require.NoErrorf(t, err, "ours: %s", ours)
+	fromTheirs, err := u.UnmarshalMetrics(theirs)
+	require.NoErrorf(t, err, "pdata's: %s", theirs)
+	if utf8.Valid(theirs) {
+		requireMetricsEqual(t, fromTheirs, fromOurs)
+	}
+}
+
+// requireSameJSON requires ours to be valid single-line JSON equal to
+// pdata's output once the documented differences are normalized.
+func requireSameJSON(t *testing.T, theirs, ours []byte) {
+	t.Helper()
+	requireValidLine(t, ours)
+	want := normalizePdataJSON(theirs)
+	if string(want) == string(ours) {
+		return
+	}
+	i := 0
+	for i < len(want) && i < len(ours) && want[i] == ours[i] {
+		i++
+	}
+	from := max(0, i-80)
+	t.Fatalf("output differs from pdata's at byte %d:\npdata: %q\nours:  %q\npdata's whole output: %s",
+		i, want[from:min(len(want), i+80)], ours[from:min(len(ours), i+80)], theirs)
+}
+
+// normalizePdataJSON rewrites pdata's JSON output the way doc.go says the
+// encoder differs from it, and in no other way: each byte of invalid UTF-8
+// becomes \ufffd, and each rune EscapesRune lists becomes its \uXXXX
+// escape. Outside strings pdata writes only ASCII, so working on the whole
+// output touches string contents only.
+func normalizePdataJSON(in []byte) []byte {
+	out := make([]byte, 0, len(in))
+	for i := 0; i < len(in); {
+		r, size := utf8.DecodeRune(in[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case EscapesRune(r):
+			out = append(out, '\\', 'u',
+				hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		default:
+			out = append(out, in[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+// terminalLogs has a body and attributes with every kind of string the
+// encoder writes differently from pdata.
+func terminalLogs() plog.Logs {
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Body().SetStr("red \u009b31m \x1b[0m \x9b1m \u202eevil\u202c \u2028 \xff\xfe")
+	lr.Attributes().PutStr("bidi\u2066\u061c", "\u200e\u200f\u0085")
+	return ld
+}
