@@ -21,6 +21,13 @@
 //     one-character CSI) or reorder text; pdata writes them raw. The escapes
 //     decode to the same string.
 //
+// and in two fields that index a profiles string table, meaningless in
+// logs, traces and metrics, and not exposed by pdata's public API: a
+// KeyValue's key_strindex is not written, and an AnyValue holding only
+// string_value_strindex is written as an empty value ({}), which is what
+// pcommon.Value reports it as. pdata writes them ("keyStrindex",
+// "stringValueStrindex") when a sender set them.
+//
 // All functions are safe for concurrent use as long as callers do not share
 // a dst buffer or mutate the pdata being encoded.
 package otlpjson // import "github.com/resilientsink/resilientsink/internal/otlpjson"
