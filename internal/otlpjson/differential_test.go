@@ -58,6 +58,13 @@ func FuzzDifferential(f *testing.F) {
 		pb, err := mm.MarshalMetrics(md)
 		seed(diffMetrics, pb, err)
 	}
+	// A log record whose body is an AnyValue holding only
+	// string_value_strindex (field 8) = 3, with one attribute that has only
+	// key_strindex (field 3) = 2: the profiles-only fields doc.go names.
+	record := []byte{0x2a, 0x02, 0x40, 0x03, 0x32, 0x02, 0x18, 0x02}
+	scope := append([]byte{0x12, byte(len(record))}, record...)
+	resource := append([]byte{0x12, byte(len(scope))}, scope...)
+	seed(diffLogs, append([]byte{0x0a, byte(len(resource))}, resource...), nil)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) == 0 {
 			return
