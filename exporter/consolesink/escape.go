@@ -3,7 +3,11 @@
 
 package consolesink // import "github.com/resilientsink/resilientsink/exporter/consolesink"
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/resilientsink/resilientsink/internal/otlpjson"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -22,11 +26,13 @@ var safeRaw, safeQuoted, safeBare = func() (raw, quoted, bare [256]bool) {
 	return raw, quoted, bare
 }()
 
-// needsEscape reports whether r is a valid rune that must still be escaped
-// to keep output on one line and free of terminal control sequences: C1
-// controls and the Unicode line and paragraph separators.
+// needsEscape reports whether r is a valid non-ASCII rune that must still
+// be escaped to keep output on one line and free of terminal control
+// sequences: C1 controls (U+009B is a one-character CSI), bidirectional
+// controls, and the Unicode line and paragraph separators. It is the set
+// the JSON formats escape (otlpjson.EscapesRune), so all formats agree.
 func needsEscape(r rune) bool {
-	return (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+	return otlpjson.EscapesRune(r)
 }
 
 // appendEscaped appends s with control characters escaped (\n, \r, \t,

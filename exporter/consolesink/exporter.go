@@ -10,7 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -24,10 +26,13 @@ import (
 const maxRetainedBuffer = 4 << 20
 
 // consoleExporter formats batches into a reused buffer and writes each batch
-// with one Write call. It is safe for concurrent use: mu serializes
+// with one Write call. It is safe for concurrent use: lock serializes
 // encoding and writing.
 type consoleExporter struct {
-	mu       sync.Mutex
+	// lock is held while encoding and writing a batch. It is a channel so
+	// that waiting for it can end with a context (see acquire): a write
+	// blocked behind a stalled reader must not hold Shutdown forever.
+	lock     chan struct{}
 	w        io.Writer
 	buf      []byte
 	lines    lineWriter // text, json, logfmt
@@ -35,25 +40,39 @@ type consoleExporter struct {
 	basic    bool       // verbosity basic (not for otlp_json)
 	now      func() time.Time
 	tel      *metadata.TelemetryBuilder
+	attrs    []metric.AddOption // exporter and signal, on every measurement
+	logger   *zap.Logger
 	midLine  bool         // the last write failed part-way through a line
 	otlp     otlpSampling // otlp_json encoding and its sampling
 
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	started  bool
-	shutdown bool
+	// abort guards writing and aborted, the hand-over between a write and
+	// Shutdown abandoning it (abort.go).
+	abort    sync.Mutex
+	writing  bool // a Write call is in progress
+	aborted  bool // Shutdown's context ended: write nothing more
+	state    sync.Mutex
+	started  bool // under state
+	shutdown bool // under state
+	stop     context.CancelFunc
+	stopped  context.Context // done when Shutdown begins; ends the reporter
+	reporter chan struct{}   // closed when the reporter goroutine returns
 }
 
 // newConsoleExporter builds an exporter writing to w; color is the already
 // decided color setting (see useColor).
 func newConsoleExporter(cfg *Config, w io.Writer, color bool, tel *metadata.TelemetryBuilder) *consoleExporter {
+	stopped, stop := context.WithCancel(context.Background())
 	e := &consoleExporter{
+		lock:     make(chan struct{}, 1),
 		w:        w,
 		otlpJSON: cfg.Format == FormatOTLPJSON,
 		basic:    cfg.Verbosity == VerbosityBasic && cfg.Format != FormatOTLPJSON,
 		now:      time.Now,
 		tel:      tel,
-		stop:     make(chan struct{}),
+		logger:   zap.NewNop(),
+		stopped:  stopped,
+		stop:     stop,
+		reporter: make(chan struct{}),
 	}
 	e.lines.sampler = newSampler(cfg.Sampling.Initial, cfg.Sampling.Thereafter)
 	e.otlp.sampler = e.lines.sampler
@@ -74,66 +93,6 @@ func newConsoleExporter(cfg *Config, w io.Writer, color bool, tel *metadata.Tele
 	return e
 }
 
-// start launches the sampling reporter, which writes the "suppressed" line
-// once a second has passed even when no further batch arrives.
-func (e *consoleExporter) start(context.Context, component.Host) error { //nolint:contextcheck // the reporter must outlive start's ctx (collector contract); e.stop ends it
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.lines.sampler == nil || e.started || e.shutdown {
-		return nil
-	}
-	e.started = true
-	// The reporter outlives start's ctx (collector contract) and stops on
-	// e.stop, so its telemetry is recorded on a detached context.
-	ctx := context.Background()
-	e.wg.Go(func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-e.stop:
-				return
-			case <-t.C:
-				_ = e.reportSuppressed(ctx, false)
-			}
-		}
-	})
-	return nil
-}
-
-// shutdownFunc stops the reporter and writes any pending suppressed count.
-// Safe before start and safe to call twice.
-func (e *consoleExporter) shutdownFunc(ctx context.Context) error {
-	e.mu.Lock()
-	if e.shutdown {
-		e.mu.Unlock()
-		return nil
-	}
-	e.shutdown = true
-	close(e.stop)
-	e.mu.Unlock()
-	e.wg.Wait()
-	err := e.reportSuppressed(ctx, true)
-	e.tel.Shutdown()
-	return err
-}
-
-// reportSuppressed writes the sampling report for a finished window (or,
-// when final is set, for the current one).
-func (e *consoleExporter) reportSuppressed(ctx context.Context, final bool) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.lines.sampler == nil {
-		return nil
-	}
-	sec := e.now().Unix()
-	if final {
-		sec = e.lines.sampler.window + 1
-	}
-	buf := e.appendReport(e.buf[:0], sec)
-	return e.write(ctx, buf, 0, 0)
-}
-
 // appendReport rolls the sampler to Unix second sec and, if the previous
 // window suppressed records, appends the line that says how many.
 func (e *consoleExporter) appendReport(dst []byte, sec int64) []byte {
@@ -150,8 +109,10 @@ func (e *consoleExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if ld.LogRecordCount() == 0 {
 		return nil // an empty batch writes nothing, at every verbosity
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
 	now := e.now()
 	buf := e.appendReport(e.buf[:0], now.Unix())
 	var printed, suppressed int
@@ -170,8 +131,10 @@ func (e *consoleExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	if td.SpanCount() == 0 {
 		return nil // an empty batch writes nothing, at every verbosity
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
 	now := e.now()
 	buf := e.appendReport(e.buf[:0], now.Unix())
 	var printed, suppressed int
@@ -190,8 +153,10 @@ func (e *consoleExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) e
 	if md.DataPointCount() == 0 {
 		return nil // an empty batch writes nothing, at every verbosity
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
 	now := e.now()
 	buf := e.appendReport(e.buf[:0], now.Unix())
 	var printed, suppressed int
@@ -209,10 +174,12 @@ func (e *consoleExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) e
 // write writes buf with one Write call and records telemetry on ctx. A failed
 // write is counted and returned; the next batch simply tries again. If a
 // failed write stopped part-way through a line, the next write starts on a
-// fresh line. Callers MUST hold e.mu.
+// fresh line. After Shutdown has abandoned the output (abort.go), nothing
+// more is written and the batch is returned as an error. Callers MUST hold
+// e.lock.
 func (e *consoleExporter) write(ctx context.Context, buf []byte, printed, suppressed int) error {
 	if suppressed > 0 {
-		e.tel.ExporterConsolesinkRecordsSuppressed.Add(ctx, int64(suppressed))
+		e.tel.ExporterConsolesinkRecordsSuppressed.Add(ctx, int64(suppressed), e.attrs...)
 	}
 	if len(buf) == 0 {
 		e.keep(buf)
@@ -225,7 +192,7 @@ func (e *consoleExporter) write(ctx context.Context, buf []byte, printed, suppre
 		copy(buf[1:], buf)
 		buf[0] = '\n'
 	}
-	n, err := e.w.Write(buf)
+	n, err := e.writeOut(buf)
 	if err == nil && n < len(buf) {
 		err = io.ErrShortWrite
 	}
@@ -236,13 +203,13 @@ func (e *consoleExporter) write(ctx context.Context, buf []byte, printed, suppre
 			e.midLine = wasMidLine // nothing written: still mid-line or not
 		}
 		e.keep(buf)
-		e.tel.ExporterConsolesinkWriteErrors.Add(ctx, 1)
+		e.tel.ExporterConsolesinkWriteErrors.Add(ctx, 1, e.attrs...)
 		return fmt.Errorf("write console output: %w", err)
 	}
 	e.midLine = false
 	e.keep(buf)
 	if printed > 0 {
-		e.tel.ExporterConsolesinkRecordsPrinted.Add(ctx, int64(printed))
+		e.tel.ExporterConsolesinkRecordsPrinted.Add(ctx, int64(printed), e.attrs...)
 	}
 	return nil
 }

@@ -73,14 +73,14 @@ func TestColorFromEnvironment(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	cfg := testConfig(FormatText, VerbosityNormal)
 	cfg.Color = ColorAlways
-	e, err := newFromSettings(exportertest.NewNopSettings(metadata.Type), cfg)
+	e, err := newFromSettings(exportertest.NewNopSettings(metadata.Type), cfg, "logs")
 	require.NoError(t, err)
 	enc, ok := e.lines.enc.(*kvEncoder)
 	require.True(t, ok)
 	assert.True(t, enc.color, "always overrides NO_COLOR")
 
 	cfg.Color = ColorAuto
-	e, err = newFromSettings(exportertest.NewNopSettings(metadata.Type), cfg)
+	e, err = newFromSettings(exportertest.NewNopSettings(metadata.Type), cfg, "logs")
 	require.NoError(t, err)
 	assert.False(t, e.lines.enc.(*kvEncoder).color, "auto with NO_COLOR set")
 }

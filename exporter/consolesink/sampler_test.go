@@ -112,11 +112,11 @@ func TestSamplingScriptedClock(t *testing.T) {
 
 	// No batch arrives; the reporter (called here as its ticker would) reports second 101's 1 suppressed record.
 	now = base.Add(2500 * time.Millisecond)
-	require.NoError(t, e.reportSuppressed(ctx, false))
+	require.NoError(t, e.reportSuppressed(ctx))
 	n, reports = countRecords()
 	assert.Zero(t, n)
 	assert.Equal(t, []string{"timestamp=2023-11-14T22:15:01.000000000Z signal=sampling suppressed=1 window=1s"}, reports)
-	require.NoError(t, e.reportSuppressed(ctx, false))
+	require.NoError(t, e.reportSuppressed(ctx))
 	assert.Zero(t, buf.Len(), "nothing more to report")
 
 	// Second 102: suppressed records are reported at shutdown.
@@ -184,8 +184,8 @@ func TestSamplingReporterGoroutine(t *testing.T) {
 		require.NoError(t, e.pushLogs(t.Context(), otlpfixtures.TelemetrygenLogs(5)))
 
 		read := func() string {
-			e.mu.Lock()
-			defer e.mu.Unlock()
+			require.NoError(t, e.acquire(t.Context()))
+			defer e.release()
 			return buf.String()
 		}
 		assert.NotContains(t, read(), "SAMPLING")

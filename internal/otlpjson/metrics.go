@@ -64,33 +64,38 @@ func appendMetric(dst []byte, m pmetric.Metric) []byte {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		dst = append(dst, `,"gauge":`...)
+		body := len(dst)
 		dst = appendNumberDataPoints(dst, m.Gauge().DataPoints())
-		dst = append(dst, '}')
+		dst = closeObject(dst, body)
 	case pmetric.MetricTypeSum:
 		s := m.Sum()
 		dst = append(dst, `,"sum":`...)
+		body := len(dst)
 		dst = appendNumberDataPoints(dst, s.DataPoints())
 		dst = appendTemporality(dst, s.AggregationTemporality())
 		if s.IsMonotonic() {
 			dst = append(dst, `,"isMonotonic":true`...)
 		}
-		dst = append(dst, '}')
+		dst = closeObject(dst, body)
 	case pmetric.MetricTypeHistogram:
 		h := m.Histogram()
 		dst = append(dst, `,"histogram":`...)
+		body := len(dst)
 		dst = appendHistogramDataPoints(dst, h.DataPoints())
 		dst = appendTemporality(dst, h.AggregationTemporality())
-		dst = append(dst, '}')
+		dst = closeObject(dst, body)
 	case pmetric.MetricTypeExponentialHistogram:
 		h := m.ExponentialHistogram()
 		dst = append(dst, `,"exponentialHistogram":`...)
+		body := len(dst)
 		dst = appendExpHistogramDataPoints(dst, h.DataPoints())
 		dst = appendTemporality(dst, h.AggregationTemporality())
-		dst = append(dst, '}')
+		dst = closeObject(dst, body)
 	case pmetric.MetricTypeSummary:
 		dst = append(dst, `,"summary":`...)
+		body := len(dst)
 		dst = appendSummaryDataPoints(dst, m.Summary().DataPoints())
-		dst = append(dst, '}')
+		dst = closeObject(dst, body)
 	}
 	if md := m.Metadata(); md.Len() > 0 {
 		dst = append(dst, `,"metadata":`...)
@@ -108,9 +113,9 @@ func appendTemporality(dst []byte, t pmetric.AggregationTemporality) []byte {
 	return appendInt32(dst, int32(t))
 }
 
-// The appendXDataPoints functions open the data-carrying object and write its
-// dataPoints field; the caller appends the remaining fields and the closing
-// brace. When there are no data points they write only "{".
+// The appendXDataPoints functions write `,"dataPoints":[...]`, or nothing
+// when there are no data points; the caller writes the other fields of the
+// data-carrying object, each led by a comma, and closes it with closeObject.
 
 // dataPointSlice is what the pdata data point slices have in common.
 type dataPointSlice[P any] interface {
@@ -120,9 +125,9 @@ type dataPointSlice[P any] interface {
 
 func appendDataPoints[P any, S dataPointSlice[P]](dst []byte, dps S, appendPoint func([]byte, P) []byte) []byte {
 	if dps.Len() == 0 {
-		return append(dst, '{')
+		return dst
 	}
-	dst = append(dst, `{"dataPoints":[`...)
+	dst = append(dst, `,"dataPoints":[`...)
 	for i := range dps.Len() {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -94,3 +94,28 @@ func TestAppendMetricsInvalidUTF8(t *testing.T) {
 	}
 	requireMetricsRoundTrip(t, build(sanitize), build(func(s string) string { return s }))
 }
+
+// emptyPointMetrics has every metric type with no data points and every
+// non-default field of the data-carrying object set, the shape that once
+// came out as `"sum":{,"aggregationTemporality":2}`.
+func emptyPointMetrics() pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	ms.AppendEmpty().SetEmptyGauge()
+	s := ms.AppendEmpty().SetEmptySum()
+	s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	s.SetIsMonotonic(true)
+	ms.AppendEmpty().SetEmptySum().SetIsMonotonic(true)
+	ms.AppendEmpty().SetEmptyHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+	ms.AppendEmpty().SetEmptyExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	ms.AppendEmpty().SetEmptySummary()
+	return md
+}
+
+func TestAppendMetricsNoDataPoints(t *testing.T) {
+	md := emptyPointMetrics()
+	out := requireMetricsRoundTrip(t, md, md)
+	want, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(out))
+}

@@ -14,10 +14,10 @@ var safeASCII = func() (t [utf8.RuneSelf]bool) {
 }()
 
 // AppendString appends s to dst as a quoted JSON string and returns the
-// extended buffer. '"', '\\' and control characters are escaped, U+2028 and
-// U+2029 are escaped for JavaScript safety, and each byte of invalid UTF-8 is
-// replaced with \ufffd, as encoding/json does. HTML characters are not
-// escaped.
+// extended buffer. '"', '\\' and control characters are escaped, the runes
+// EscapesRune lists are written as \uXXXX escapes, and each byte of invalid
+// UTF-8 is replaced with \ufffd, as encoding/json does. HTML characters are
+// not escaped.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	i := 0
@@ -61,10 +61,6 @@ func appendStringSlow(dst []byte, s string, i int) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
@@ -80,9 +76,10 @@ func appendStringSlow(dst []byte, s string, i int) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
+		if EscapesRune(r) {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			dst = append(dst, '\\', 'u',
+				hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 			i += size
 			start = i
 			continue
@@ -91,6 +88,23 @@ func appendStringSlow(dst []byte, s string, i int) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// EscapesRune reports whether AppendString writes the valid non-ASCII rune r
+// as a \uXXXX escape rather than as UTF-8: the C1 controls U+0080-U+009F
+// (U+009B is a one-character CSI that terminals obey), the bidirectional
+// controls U+061C, U+200E, U+200F, U+202A-U+202E and U+2066-U+2069 (they
+// reorder what a terminal shows), and U+2028 and U+2029 (line breaks to
+// JavaScript). The escapes decode to the same string.
+func EscapesRune(r rune) bool {
+	if r < 0xa0 {
+		return r >= 0x80
+	}
+	if r < 0x061c || r > 0x2069 {
+		return false
+	}
+	return r == 0x061c || r == 0x200e || r == 0x200f ||
+		(r >= 0x2028 && r <= 0x202e) || r >= 0x2066
 }
 
 // load64 returns s[i:i+8] as a little-endian word; the compiler turns it into
