@@ -34,7 +34,7 @@ func (e *consoleExporter) release() {
 
 // start launches the sampling reporter, which writes the "suppressed" line
 // once a second has passed even when no further batch arrives.
-func (e *consoleExporter) start(context.Context, component.Host) error { //nolint:contextcheck // the reporter must outlive start's ctx (collector contract); e.stopped ends it
+func (e *consoleExporter) start(context.Context, component.Host) error {
 	e.state.Lock()
 	defer e.state.Unlock()
 	if e.lines.sampler == nil || e.started || e.shutdown {

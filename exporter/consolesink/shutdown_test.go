@@ -67,7 +67,7 @@ func shutdownWithin(t *testing.T, e *consoleExporter, unblock func()) {
 		require.NoError(t, err, "Shutdown reports loss in telemetry and logs, and returns nil")
 	case <-time.After(3 * time.Second):
 		unblock()
-		<-done
+		t.Logf("Shutdown returned %v once the write was unblocked", <-done)
 		t.Fatal("Shutdown did not return by its deadline behind a blocked write")
 	}
 }

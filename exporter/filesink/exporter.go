@@ -81,7 +81,7 @@ func (e *fileExporter) start(_ context.Context, _ component.Host) error {
 	if err != nil {
 		return err
 	}
-	w, err := registry.acquire(set, e.fs, e.logger, e.obs)
+	w, err := registry.acquire(set, e.fs, e.logger, e.obs) //nolint:contextcheck // the writer and its background flushes outlive Start's context (collector contract)
 	if err != nil {
 		return err
 	}

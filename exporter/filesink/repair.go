@@ -108,7 +108,7 @@ func (w *writer) repair(ctx context.Context, f file, obs *observer) error {
 	if size == 0 {
 		return nil
 	}
-	if err := w.checkFormat(f, size); err != nil {
+	if err = w.checkFormat(f, size); err != nil {
 		return err
 	}
 	plan, err := planRepair(f, size, w.set.format)

@@ -90,10 +90,10 @@ func checkJSONPlan(t *testing.T, plan repairPlan, kept, rest, data []byte) {
 	case repairNone:
 		assert.True(t, len(data) == 0 || data[len(data)-1] == '\n')
 	case repairCut:
-		assert.Equal(t, lastNL, len(kept), "only the bytes after the last newline are cut")
+		assert.Len(t, kept, lastNL, "only the bytes after the last newline are cut")
 		assert.False(t, validJSONLine(rest), "a whole object is completed, not cut")
 	case repairComplete:
-		assert.Equal(t, len(data), len(kept))
+		assert.Len(t, kept, len(data))
 		assert.True(t, validJSONLine(data[lastNL:]))
 	case repairMoveAside:
 		require.NotEmpty(t, rest)

@@ -27,13 +27,13 @@ func planJSON(f io.ReaderAt, size int64) (repairPlan, error) {
 	}
 	bad := int64(-1)
 	for i, lineEnd := 0, end; lineEnd > 0 && i < maxTailChecks; i++ {
-		start, err := lastLineEnd(f, lineEnd-1)
-		if err != nil {
-			return repairPlan{}, err
+		start, lerr := lastLineEnd(f, lineEnd-1)
+		if lerr != nil {
+			return repairPlan{}, lerr
 		}
-		ok, err := validJSONAt(f, start, lineEnd-1)
-		if err != nil {
-			return repairPlan{}, err
+		ok, verr := validJSONAt(f, start, lineEnd-1)
+		if verr != nil {
+			return repairPlan{}, verr
 		}
 		if !ok {
 			bad = start

@@ -36,11 +36,9 @@ func planProto(f io.ReaderAt, size int64) (repairPlan, error) {
 	}
 	stop := off
 	for i := max(len(starts)-maxTailChecks, 0); i < len(starts); i++ {
-		end := size
+		end := off
 		if i+1 < len(starts) {
 			end = starts[i+1]
-		} else {
-			end = off
 		}
 		pos, st, err := walkRequest(f, starts[i]+4, end, size)
 		if err != nil {

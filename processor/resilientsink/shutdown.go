@@ -74,7 +74,7 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 		c.drop(b, reasonShutdown)
 	}
 	// (4) Telemetry: the counters keep their last increments.
-	c.tel.flush(context.Background())
+	c.tel.flush(ctx)
 	c.tel.tb.Shutdown()
 	c.freeInstance()
 	c.logShutdownDrops(before, cause)

@@ -157,17 +157,17 @@ func TestTelemetryOldestAge(t *testing.T) {
 		advance(3 * time.Second)
 		require.NoError(t, h.send(1))
 		advance(2 * time.Second)
-		assert.Equal(t, 5.0, age(), "queued, not started")
+		assert.InDelta(t, 5.0, age(), 1e-9, "queued, not started")
 
 		h.down.set(modeHold)
 		h.start()
 		synctest.Wait()
 		require.Equal(t, int64(1), h.down.inFlight.Load())
 		advance(time.Second)
-		assert.Equal(t, 6.0, age(), "the oldest batch is in a worker's hands")
+		assert.InDelta(t, 6.0, age(), 1e-9, "the oldest batch is in a worker's hands")
 		h.down.release <- struct{}{}
 		synctest.Wait()
-		assert.Equal(t, 3.0, age(), "the next oldest, now in flight")
+		assert.InDelta(t, 3.0, age(), 1e-9, "the next oldest, now in flight")
 		h.down.release <- struct{}{}
 		synctest.Wait()
 		assert.Zero(t, age(), "all delivered")
