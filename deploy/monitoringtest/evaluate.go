@@ -41,7 +41,7 @@ func Instant(ctx context.Context, eng *promql.Engine, st *MemStore, expr string,
 type Firing struct {
 	// Alert is the rule's name.
 	Alert string
-	// Labels are the result labels of the expression.
+	// Labels are the result labels of the expression, without __name__.
 	Labels labels.Labels
 	// Value is the expression's value at the evaluation.
 	Value float64
@@ -79,14 +79,16 @@ func (r *RuleEvaluator) Eval(ctx context.Context, ts time.Time) ([]Firing, error
 		prev := r.active[a.Name]
 		next := make(map[string]time.Time, len(vec))
 		for _, s := range vec {
-			key := s.Metric.String()
+			// An alert's labels are the series' without its name, as in Prometheus.
+			lset := labels.NewBuilder(s.Metric).Del(labels.MetricName).Labels()
+			key := lset.String()
 			at, ok := prev[key]
 			if !ok {
 				at = ts
 			}
 			next[key] = at
 			if ts.Sub(at) >= a.For {
-				out = append(out, Firing{Alert: a.Name, Labels: s.Metric, Value: s.F, ActiveAt: at})
+				out = append(out, Firing{Alert: a.Name, Labels: lset, Value: s.F, ActiveAt: at})
 			}
 		}
 		r.active[a.Name] = next
