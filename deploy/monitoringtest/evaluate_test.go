@@ -100,3 +100,13 @@ func TestParseScrapeHistogram(t *testing.T) {
 	_, _, ok := s.Family("h_total")
 	assert.False(t, ok)
 }
+
+// TestParseScrapeTargetLabelClash: a scraped instance label (resilientsink's
+// attribute for a second instance of one ID) survives as exported_instance.
+func TestParseScrapeTargetLabelClash(t *testing.T) {
+	body := "# TYPE g gauge\ng{instance=\"2\",processor=\"resilientsink\"} 1\n"
+	s, err := ParseScrape([]byte(body), time.Unix(0, 0), labels.FromStrings("instance", "host:8888", "job", "j"))
+	require.NoError(t, err)
+	require.Len(t, s.Series, 1)
+	assert.Equal(t, `{__name__="g", exported_instance="2", instance="host:8888", job="j", processor="resilientsink"}`, s.Series[0].Labels.String())
+}

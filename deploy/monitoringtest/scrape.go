@@ -35,7 +35,8 @@ type Sample struct {
 
 // ParseScrape parses a Prometheus text exposition (format 0.0.4) with the
 // parser Prometheus itself scrapes with, and adds the target labels
-// (job, instance) a scrape by Prometheus would attach.
+// (job, instance) a scrape by Prometheus would attach (a clashing scraped
+// label becomes exported_<name>, as with honor_labels: false).
 func ParseScrape(body []byte, at time.Time, target labels.Labels) (*Scrape, error) {
 	s := &Scrape{Time: at, Types: map[string]model.MetricType{}}
 	p := textparse.NewPromParser(body, labels.NewSymbolTable(), false)
@@ -55,8 +56,15 @@ func ParseScrape(body []byte, at time.Time, target labels.Labels) (*Scrape, erro
 			_, _, v := p.Series()
 			var lset labels.Labels
 			p.Labels(&lset)
+			// As Prometheus does without honor_labels: a scraped label that
+			// clashes with a target label is kept as exported_<name>.
 			b := labels.NewBuilder(lset)
-			target.Range(func(l labels.Label) { b.Set(l.Name, l.Value) })
+			target.Range(func(l labels.Label) {
+				if v := lset.Get(l.Name); v != "" {
+					b.Set("exported_"+l.Name, v)
+				}
+				b.Set(l.Name, l.Value)
+			})
 			s.Series = append(s.Series, Sample{Labels: b.Labels(), Value: v})
 		default:
 		}
