@@ -118,11 +118,10 @@ generate: $(MDATAGEN)
 otelcol: $(BUILDER)
 	$(BUILDER) --config builder-config.yaml
 
-## run: build the distribution and run it on $(CONFIG).
-# The gate gives every component instance its own telemetry series (otherwise the
-# resilientsink instances of several pipelines share one).
+## run: build the distribution and run it on $(CONFIG), with the collector's
+## default settings (no feature gates: every instance has its own series anyway).
 run: otelcol
-	$(OTELCOL) --config $(CONFIG) --feature-gates=telemetry.newPipelineTelemetry
+	$(OTELCOL) --config $(CONFIG)
 
 tools: $(BUILDER) $(MDATAGEN) $(GOLANGCI_LINT) $(TELEMETRYGEN) $(BENCHSTAT)
 

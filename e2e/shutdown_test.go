@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
 )
 
 // exitMargin is how long past its own bound a collector may take to exit on
@@ -114,8 +115,8 @@ func TestShutdownGracefulDownstreamDown(t *testing.T) {
 
 	took, err := sigterm(t, a, timeout+exitMargin)
 	t.Logf("graceful with B down: exit %s after SIGTERM (%v); before: %s", took, err, acc)
-	assert.GreaterOrEqual(t, took, timeout-100*time.Millisecond, "graceful waits up to shutdown.timeout for the downstream")
-	require.Error(t, err, "the collector reports the failed shutdown in its exit status")
+	assert.GreaterOrEqual(t, took, timeout*9/10-100*time.Millisecond, "graceful drains for shutdown.timeout, less its wind-down share")
+	require.NoError(t, err, "exit status 0: the loss is in telemetry and the log, not a failed shutdown")
 	requireDropLog(t, a, "graceful", acc.Queued)
 }
 
@@ -128,7 +129,7 @@ func TestShutdownImmediate(t *testing.T) {
 
 	took, err := sigterm(t, a, exitMargin)
 	t.Logf("immediate with B down: exit %s after SIGTERM (%v); before: %s", took, err, acc)
-	require.Error(t, err, "the collector reports the failed shutdown in its exit status")
+	require.NoError(t, err, "exit status 0: the loss is in telemetry and the log, not a failed shutdown")
 	requireDropLog(t, a, "immediate", acc.Queued)
 }
 
@@ -171,6 +172,39 @@ func requireDropLog(t *testing.T, c *collector, strategy string, want int64) {
 	require.True(t, ok, "dropped_shutdown field in %v", e)
 	assert.Equal(t, want, int64(got), "items dropped at shutdown = queue_items just before SIGTERM")
 	assert.Positive(t, want)
-	// The error Shutdown returns reaches the collector's own exit output.
-	assert.Contains(t, c.logs(), fmt.Sprintf("shutdown: %d items dropped", want))
+	assert.InDelta(t, float64(want), e["dropped_items"], 0, "dropped_items sums every reason")
+}
+
+// TestReloadWithQueuedDataKeepsServing: a config reload (SIGHUP) shuts the old
+// pipelines down. With data queued for a dead downstream that Shutdown drops
+// it, counts it and logs it, and the collector keeps serving: before, Shutdown
+// returned an error and the collector exited, turning a reload into an outage.
+func TestReloadWithQueuedDataKeepsServing(t *testing.T) {
+	a := newCollector(t, "A", forwarderConfig(fmt.Sprintf("127.0.0.1:%d", freePort(t))), shutdownConfig("graceful", time.Second))
+	a.start()
+	_, acc := buildBacklog(t, a, 500)
+
+	a.signal(syscall.SIGHUP)
+	eventually(t, 20*time.Second, "the reload's shutdown line", func() bool {
+		return len(a.logEntries(dropLogMsg)) == 1
+	})
+	requireDropLog(t, a, "graceful", acc.Queued)
+	select {
+	case <-a.proc.done:
+		t.Fatalf("the collector exited on SIGHUP (%v)\n%s", a.proc.err, a.logs())
+	case <-time.After(2 * time.Second):
+	}
+	// The new pipelines serve: a fresh batch is accepted and counted.
+	cl := newLogClient(t, a.grpcEndpoint())
+	eventually(t, 20*time.Second, "the reloaded collector to accept and count data", func() bool {
+		if a.proc.exited() {
+			t.Fatalf("the collector exited after SIGHUP (%v)\n%s", a.proc.err, a.logs())
+		}
+		if cl.send(1_000_000, 10) != codes.OK {
+			return false
+		}
+		s, err := a.tryScrape()
+		return err == nil && s.int(mIncoming) >= 10
+	})
+	a.stop(30 * time.Second)
 }

@@ -11,31 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// perInstanceTelemetry turns on what the collector needs at v0.165.0 to label
-// component telemetry with the component and pipeline ids: the
-// telemetry.newPipelineTelemetry gate (added to the command line by the test)
-// and scope info in the Prometheus exposition.
-const perInstanceTelemetry = `service:
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: @METRICS@
-                without_scope_info: false
-`
-
 // TestPerInstanceTelemetry: with two resilientsink instances (the README's
-// isolation pattern) and the gate on, an operator tells their breakers apart in
-// the Prometheus scrape: the remote sink's breaker reads open (2) while the
-// file sink's reads closed (0), each on its own series. Without the gate the
-// service adds no component attributes at this release and the two instances
-// share one series (see the processor README).
+// isolation pattern) and the collector's default telemetry settings (no
+// feature gate), an operator tells their breakers apart in the Prometheus
+// scrape: every series carries the processor's component ID and signal, so
+// the remote sink's breaker reads open (2) while the file sink's reads closed
+// (0), each on its own series.
 func TestPerInstanceTelemetry(t *testing.T) {
-	c := newCollector(t, "collector", isolationConfig(fmt.Sprintf("127.0.0.1:%d", freePort(t))), perInstanceTelemetry)
-	c.args = append(c.args, "--feature-gates=telemetry.newPipelineTelemetry")
+	c := newCollector(t, "collector", isolationConfig(fmt.Sprintf("127.0.0.1:%d", freePort(t))))
 	c.start()
 	l := startLoad(t, newLogClient(t, c.grpcEndpoint()), loadBatch, loadInterval)
 	eventually(t, 30*time.Second, "the remote breaker to open", func() bool {
@@ -48,13 +31,12 @@ func TestPerInstanceTelemetry(t *testing.T) {
 		if smp.name != mBreaker {
 			continue
 		}
-		for _, v := range smp.labels {
-			if v == "resilientsink/remote" || v == "resilientsink/file" {
-				byInstance[v] = smp.value
-			}
-		}
+		assert.Equal(t, "logs", smp.labels["signal"], "series %v", smp.labels)
+		_, dup := byInstance[smp.labels["processor"]]
+		assert.False(t, dup, "two breaker_state series for %q", smp.labels["processor"])
+		byInstance[smp.labels["processor"]] = smp.value
 	}
-	require.Len(t, byInstance, 2, "one breaker_state series per instance, labelled with its component id")
+	require.Len(t, byInstance, 2, "one breaker_state series per instance, labelled with its component id: %v", byInstance)
 	assert.InDelta(t, 2, byInstance["resilientsink/remote"], 0, "the remote sink's breaker is open")
 	assert.InDelta(t, 0, byInstance["resilientsink/file"], 0, "the file sink's breaker is closed")
 }

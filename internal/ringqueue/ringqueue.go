@@ -120,6 +120,18 @@ func (q *Queue[T]) Pop(ctx context.Context) (T, error) {
 	return q.park(ctx, &q.poppers, zero)
 }
 
+// Peek returns the head (oldest) item without removing it. It reports false
+// when the queue is empty.
+func (q *Queue[T]) Peek() (T, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.n == 0 {
+		var zero T
+		return zero, false
+	}
+	return q.buf[q.head], true
+}
+
 // Len returns the number of items currently held.
 func (q *Queue[T]) Len() int {
 	q.mu.Lock()

@@ -40,6 +40,11 @@ func TestOperations(t *testing.T) {
 			{op: "push", v: 1}, {op: "push", v: 2},
 			{op: "push", v: 3, wantErr: ErrFull}, {op: "front", v: 3, wantErr: ErrFull},
 		}},
+		{name: "peek sees the head and keeps it", cap: 3, wantLen: 2, steps: []step{
+			{op: "peek", wantOK: false}, {op: "push", v: 1}, {op: "push", v: 2},
+			{op: "peek", v: 1, wantOK: true}, {op: "front", v: 0}, {op: "peek", v: 0, wantOK: true},
+			{op: "pop", v: 0, wantOK: true}, {op: "peek", v: 1, wantOK: true},
+		}},
 		{name: "push front is popped first", cap: 3, steps: []step{
 			{op: "push", v: 1}, {op: "push", v: 2}, {op: "front", v: 0},
 			{op: "pop", v: 0, wantOK: true}, {op: "pop", v: 1, wantOK: true}, {op: "pop", v: 2, wantOK: true},
@@ -71,6 +76,10 @@ func TestOperations(t *testing.T) {
 					require.ErrorIs(t, q.TryPush(s.v), s.wantErr, "step %d", i)
 				case "front":
 					require.ErrorIs(t, q.PushFront(s.v), s.wantErr, "step %d", i)
+				case "peek":
+					v, ok := q.Peek()
+					require.Equal(t, s.wantOK, ok, "step %d", i)
+					require.Equal(t, s.v, v, "step %d", i)
 				case "pop":
 					v, ok := q.TryPop()
 					require.Equal(t, s.wantOK, ok, "step %d", i)

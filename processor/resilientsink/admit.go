@@ -16,7 +16,7 @@ import (
 func (c *core[T]) consume(ctx context.Context, data T) error {
 	items := c.sig.items(data)
 	if items > 0 {
-		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(ctx, int64(items))
+		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(ctx, int64(items), c.tel.plain...)
 	}
 	if c.closed.Load() {
 		return c.refuse(items, errShutDown)
@@ -24,16 +24,13 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	if items == 0 {
 		return nil
 	}
-	b := batch[T]{data: data, items: items, bytes: c.est.estimate(data, items)}
-	if c.cfg.MaxAge > 0 {
-		b.arrived = time.Now()
-	}
+	b := batch[T]{data: data, items: items, arrived: time.Now()}
+	b.bytes, b.exact = c.est.estimate(data, items)
 	if c.bytes != nil && b.bytes > c.limitBytes {
-		if c.cfg.Overflow == OverflowPolicyReject || c.cfg.Overflow == OverflowPolicyBlock {
-			return c.refuse(items, consumererror.NewPermanent(fmt.Errorf("%w: %d estimated bytes, limit %d", errTooLarge, b.bytes, c.limitBytes)))
-		}
-		c.countDropped(items, reasonTooLarge)
-		return nil
+		c.sizeExactly(&b)
+	}
+	if c.tooLarge(b) {
+		return c.refuseTooLarge(b)
 	}
 	// Hold a reference before the batch becomes visible to the workers.
 	c.sig.ref(data)
@@ -41,6 +38,30 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 		return c.admitBlocking(ctx, b)
 	}
 	return c.admitNow(b)
+}
+
+// tooLarge reports whether b alone is larger than the whole memory budget.
+func (c *core[T]) tooLarge(b batch[T]) bool {
+	return c.bytes != nil && b.bytes > c.limitBytes
+}
+
+// refuseTooLarge drops (reason too_large) or, under reject and block, refuses
+// permanently a batch larger than the whole memory budget.
+func (c *core[T]) refuseTooLarge(b batch[T]) error {
+	if c.cfg.Overflow == OverflowPolicyReject || c.cfg.Overflow == OverflowPolicyBlock {
+		return c.refuse(b.items, consumererror.NewPermanent(fmt.Errorf("%w: %d estimated bytes, limit %d", errTooLarge, b.bytes, c.limitBytes)))
+	}
+	c.countDropped(b.items, reasonTooLarge)
+	return nil
+}
+
+// sizeExactly replaces an estimated size of b by its exact size, before a
+// decision that drops, evicts for, or refuses b: an estimate drawn from other
+// batches must not cost data.
+func (c *core[T]) sizeExactly(b *batch[T]) {
+	if !b.exact {
+		b.bytes, b.exact = c.est.exact(b.data, b.items), true
+	}
 }
 
 // admitNow admits b without waiting: drop_oldest, drop_newest and reject.
@@ -51,8 +72,23 @@ func (c *core[T]) admitNow(b batch[T]) error {
 		c.sig.unref(b.data)
 		return c.refuse(b.items, errShutDown)
 	}
-	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) &&
-		(c.cfg.Overflow != OverflowPolicyDropOldest || !c.evictForLocked(b.bytes)) {
+	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) {
+		if !b.exact {
+			// Size it exactly, outside the lock, before an overflow
+			// decision, then try again.
+			c.mu.Unlock()
+			c.sizeExactly(&b)
+			if c.tooLarge(b) {
+				c.sig.unref(b.data)
+				return c.refuseTooLarge(b)
+			}
+			return c.admitNow(b)
+		}
+		if c.cfg.Overflow == OverflowPolicyDropOldest && c.evictForLocked(b.bytes) {
+			c.pushLocked(b)
+			c.mu.Unlock()
+			return nil
+		}
 		c.mu.Unlock()
 		c.sig.unref(b.data)
 		if c.cfg.Overflow == OverflowPolicyReject {
@@ -156,7 +192,17 @@ func (c *core[T]) clearVictims(victims []batch[T]) {
 // admitBlocking admits b under overflow block: it waits for room up to
 // block_timeout, the caller's context or Shutdown, then refuses.
 func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
-	if !c.tryReserve(b.bytes) && !c.lockedDropExpired(b.bytes) {
+	reserved := c.tryReserve(b.bytes)
+	if !reserved && !b.exact {
+		// Size it exactly before waiting and perhaps refusing.
+		c.sizeExactly(&b)
+		if c.tooLarge(b) {
+			c.sig.unref(b.data)
+			return c.refuseTooLarge(b)
+		}
+		reserved = c.tryReserve(b.bytes)
+	}
+	if !reserved && !c.lockedDropExpired(b.bytes) {
 		if err := c.reserveWait(ctx, b.bytes); err != nil {
 			c.sig.unref(b.data)
 			if c.stopIntake.Err() != nil {
@@ -257,7 +303,7 @@ func (c *core[T]) countDropped(items int, r dropReason) {
 
 func (c *core[T]) refuse(items int, err error) error {
 	if items > 0 {
-		c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items))
+		c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items), c.tel.plain...)
 	}
 	return err
 }

@@ -6,9 +6,43 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 import (
 	"fmt"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
+
+const (
+	// maxDuration bounds every duration key, so that adding one to a time
+	// never overflows.
+	maxDuration = 365 * 24 * time.Hour
+	// maxMemoryLimitMiB bounds memory_limit_mib (1 TiB), so that it converts
+	// to bytes without overflow.
+	maxMemoryLimitMiB = 1 << 20
+	// maxQueueSize bounds queue_size whatever the memory budget: the ring of
+	// batches is allocated up front.
+	maxQueueSize = 1_000_000
+	// maxNumWorkers bounds num_workers (one goroutine each).
+	maxNumWorkers = 1024
+	// maxMultiplier bounds retry.multiplier.
+	maxMultiplier = 100
+)
+
+// ringSlotBytes is the memory of one queue_size slot of the ring, allocated
+// up front (the three signals' batches have the same size).
+const ringSlotBytes = int64(unsafe.Sizeof(batch[plog.Logs]{}))
+
+// checkDuration checks that a duration key is not negative and at most maxDuration.
+func checkDuration(key string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%s must not be negative, got %s", key, d)
+	}
+	if d > maxDuration {
+		return fmt.Errorf("%s must be at most %s, got %s", key, maxDuration, d)
+	}
+	return nil
+}
 
 // OverflowPolicy says what happens to a batch that does not fit in the queue.
 type OverflowPolicy string
@@ -64,30 +98,17 @@ type Config struct {
 	NumWorkers int `mapstructure:"num_workers"`
 	// Timeout is the deadline of one downstream delivery. 0 means none.
 	Timeout time.Duration `mapstructure:"timeout"`
-	// Retry configures retries of failed deliveries.
-	Retry RetryConfig `mapstructure:"retry"`
+	// Retry configures retries of failed deliveries, with the collector's
+	// backoff keys: the nominal wait starts at initial_interval and grows by
+	// multiplier per failed attempt up to max_interval; each actual wait is
+	// within +-randomization_factor of it (jitter). A batch failing for
+	// max_elapsed_time is dropped (reason retries_exhausted); 0 means no limit.
+	// When disabled, a failed batch is dropped at once.
+	Retry configretry.BackOffConfig `mapstructure:"retry"`
 	// CircuitBreaker configures the circuit breaker around the downstream.
 	CircuitBreaker BreakerConfig `mapstructure:"circuit_breaker"`
 	// Shutdown configures what happens to queued data at shutdown.
 	Shutdown ShutdownConfig `mapstructure:"shutdown"`
-
-	// prevent unkeyed literal initialization
-	_ struct{}
-}
-
-// RetryConfig configures retries of failed deliveries.
-type RetryConfig struct {
-	// Enabled turns retries on. When off, a failed batch is dropped with
-	// reason retries_exhausted.
-	Enabled bool `mapstructure:"enabled"`
-	// InitialInterval is the backoff before the first retry of a failed batch;
-	// it doubles after each further failure.
-	InitialInterval time.Duration `mapstructure:"initial_interval"`
-	// MaxInterval caps the backoff.
-	MaxInterval time.Duration `mapstructure:"max_interval"`
-	// MaxElapsedTime drops (reason retries_exhausted) a batch that keeps failing
-	// this long after its first failure. 0 means no limit.
-	MaxElapsedTime time.Duration `mapstructure:"max_elapsed_time"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -127,39 +148,58 @@ type ShutdownConfig struct {
 
 var _ component.Config = (*Config)(nil)
 
-// Validate checks the top-level keys; nested sections validate themselves.
+// Validate checks the top-level keys and the retry section (the collector's
+// BackOffConfig checks its own signs and ranges); other nested sections
+// validate themselves.
 func (c *Config) Validate() error {
-	if c.QueueSize <= 0 {
-		return fmt.Errorf("queue_size must be greater than 0, got %d", c.QueueSize)
+	if c.QueueSize <= 0 || c.QueueSize > maxQueueSize {
+		return fmt.Errorf("queue_size must be between 1 and %d, got %d", maxQueueSize, c.QueueSize)
 	}
-	if c.MemoryLimitMiB < 0 {
-		return fmt.Errorf("memory_limit_mib must be 0 (off) or greater, got %d", c.MemoryLimitMiB)
+	if c.MemoryLimitMiB < 0 || c.MemoryLimitMiB > maxMemoryLimitMiB {
+		return fmt.Errorf("memory_limit_mib must be 0 (off) or up to %d, got %d", maxMemoryLimitMiB, c.MemoryLimitMiB)
+	}
+	if limit := int64(c.MemoryLimitMiB) << 20; limit > 0 && int64(c.QueueSize)*ringSlotBytes > limit {
+		return fmt.Errorf("queue_size must be at most %d with memory_limit_mib %d (its ring takes %d bytes a slot up front, and must fit the memory budget), got %d",
+			limit/ringSlotBytes, c.MemoryLimitMiB, ringSlotBytes, c.QueueSize)
 	}
 	switch c.Overflow {
 	case OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock:
 	default:
 		return fmt.Errorf("overflow must be one of drop_oldest, drop_newest, reject, block, got %q", string(c.Overflow))
 	}
-	if c.BlockTimeout < 0 {
-		return fmt.Errorf("block_timeout must not be negative, got %s", c.BlockTimeout)
+	if err := checkDuration("block_timeout", c.BlockTimeout); err != nil {
+		return err
 	}
 	if c.Overflow == OverflowPolicyBlock && c.BlockTimeout == 0 {
 		return fmt.Errorf("block_timeout must be greater than 0 when overflow is block, got %s", c.BlockTimeout)
 	}
-	if c.MaxAge < 0 {
-		return fmt.Errorf("max_age must not be negative, got %s", c.MaxAge)
+	if err := checkDuration("max_age", c.MaxAge); err != nil {
+		return err
 	}
-	if c.NumWorkers <= 0 {
-		return fmt.Errorf("num_workers must be greater than 0, got %d", c.NumWorkers)
+	if c.NumWorkers <= 0 || c.NumWorkers > maxNumWorkers {
+		return fmt.Errorf("num_workers must be between 1 and %d, got %d", maxNumWorkers, c.NumWorkers)
 	}
-	if c.Timeout < 0 {
-		return fmt.Errorf("timeout must not be negative, got %s", c.Timeout)
+	if err := checkDuration("timeout", c.Timeout); err != nil {
+		return err
+	}
+	if err := validateRetry(&c.Retry); err != nil {
+		return fmt.Errorf("retry: %w", err)
 	}
 	return nil
 }
 
-// Validate checks the retry section.
-func (c *RetryConfig) Validate() error {
+// validateRetry checks what the collector's BackOffConfig.Validate does not:
+// upper bounds, and, when enabled, a positive initial_interval, a
+// max_interval not below it and a multiplier of at least 1.
+func validateRetry(c *configretry.BackOffConfig) error {
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{{"initial_interval", c.InitialInterval}, {"max_interval", c.MaxInterval}, {"max_elapsed_time", c.MaxElapsedTime}} {
+		if d.d > maxDuration {
+			return fmt.Errorf("%s must be at most %s, got %s", d.key, maxDuration, d.d)
+		}
+	}
 	if !c.Enabled {
 		return nil
 	}
@@ -169,8 +209,8 @@ func (c *RetryConfig) Validate() error {
 	if c.MaxInterval < c.InitialInterval {
 		return fmt.Errorf("max_interval must be greater than or equal to initial_interval (%s), got %s", c.InitialInterval, c.MaxInterval)
 	}
-	if c.MaxElapsedTime < 0 {
-		return fmt.Errorf("max_elapsed_time must not be negative, got %s", c.MaxElapsedTime)
+	if c.Multiplier < 1 || c.Multiplier > maxMultiplier {
+		return fmt.Errorf("multiplier must be between 1 and %d, got %g", maxMultiplier, c.Multiplier)
 	}
 	return nil
 }
@@ -185,6 +225,9 @@ func (c *BreakerConfig) Validate() error {
 	}
 	if c.OpenTimeout <= 0 {
 		return fmt.Errorf("open_timeout must be greater than 0, got %s", c.OpenTimeout)
+	}
+	if err := checkDuration("max_open_timeout", c.MaxOpenTimeout); err != nil {
+		return err
 	}
 	if c.MaxOpenTimeout < c.OpenTimeout {
 		return fmt.Errorf("max_open_timeout must be greater than or equal to open_timeout (%s), got %s", c.OpenTimeout, c.MaxOpenTimeout)
@@ -205,8 +248,8 @@ func (c *ShutdownConfig) Validate() error {
 	default:
 		return fmt.Errorf("strategy must be one of immediate, flush, graceful, got %q", string(c.Strategy))
 	}
-	if c.Timeout < 0 {
-		return fmt.Errorf("timeout must not be negative, got %s", c.Timeout)
+	if err := checkDuration("timeout", c.Timeout); err != nil {
+		return err
 	}
 	if c.Strategy == ShutdownStrategyGraceful && c.Timeout == 0 {
 		return fmt.Errorf("timeout must be greater than 0 when strategy is graceful, got %s", c.Timeout)

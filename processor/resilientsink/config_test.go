@@ -4,6 +4,7 @@
 package resilientsink
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -30,6 +32,8 @@ func TestLoadConfig(t *testing.T) {
 	custom.NumWorkers = 4
 	custom.Timeout = 3 * time.Second
 	custom.Retry.InitialInterval = 50 * time.Millisecond
+	custom.Retry.RandomizationFactor = 0.2
+	custom.Retry.Multiplier = 3
 	custom.Retry.MaxInterval = 5 * time.Second
 	custom.Retry.MaxElapsedTime = 0
 	custom.CircuitBreaker.FailureThreshold = 3
@@ -56,17 +60,28 @@ func TestLoadConfig(t *testing.T) {
 		{name: "", want: createDefaultConfig().(*Config)},
 		{name: "custom", want: custom},
 		{name: "disabled_parts", want: disabled},
-		{name: "queue_size_zero", wantErr: "queue_size must be greater than 0, got 0"},
-		{name: "memory_negative", wantErr: "memory_limit_mib must be 0 (off) or greater, got -1"},
+		{name: "queue_size_zero", wantErr: "queue_size must be between 1 and 1000000, got 0"},
+		{name: "queue_size_huge", wantErr: "queue_size must be between 1 and 1000000, got 2000000000"},
+		{name: "queue_size_over_budget", wantErr: fmt.Sprintf("queue_size must be at most %d with memory_limit_mib 1 (its ring takes %d bytes a slot up front, and must fit the memory budget), got 100000", (1<<20)/ringSlotBytes, ringSlotBytes)},
+		{name: "memory_negative", wantErr: "memory_limit_mib must be 0 (off) or up to 1048576, got -1"},
+		{name: "memory_huge", wantErr: "memory_limit_mib must be 0 (off) or up to 1048576, got 17592186044416"},
+		{name: "workers_huge", wantErr: "num_workers must be between 1 and 1024, got 100000"},
+		{name: "max_age_huge", wantErr: "max_age must be at most 8760h0m0s, got 2562047h0m0s"},
+		{name: "timeout_huge", wantErr: "timeout must be at most 8760h0m0s, got 9000h0m0s"},
+		{name: "retry_multiplier_below_one", wantErr: "retry: multiplier must be between 1 and 100, got 0.5"},
+		{name: "retry_randomization_over_one", wantErr: "retry: randomization_factor value must be less than or equal to 1"},
+		{name: "retry_max_interval_huge", wantErr: "retry: max_interval must be at most 8760h0m0s, got 2562047h0m0s"},
+		{name: "breaker_max_open_huge", wantErr: "circuit_breaker: max_open_timeout must be at most 8760h0m0s, got 2562047h0m0s"},
+		{name: "shutdown_timeout_huge", wantErr: "shutdown: timeout must be at most 8760h0m0s, got 2562047h0m0s"},
 		{name: "overflow_typo", wantErr: `overflow must be one of drop_oldest, drop_newest, reject, block, got "dropoldest"`},
 		{name: "block_no_timeout", wantErr: "block_timeout must be greater than 0 when overflow is block, got 0s"},
 		{name: "block_timeout_negative", wantErr: "block_timeout must not be negative, got -1s"},
 		{name: "max_age_negative", wantErr: "max_age must not be negative, got -1s"},
-		{name: "workers_zero", wantErr: "num_workers must be greater than 0, got 0"},
+		{name: "workers_zero", wantErr: "num_workers must be between 1 and 1024, got 0"},
 		{name: "timeout_negative", wantErr: "timeout must not be negative, got -5s"},
 		{name: "retry_initial_zero", wantErr: "retry: initial_interval must be greater than 0, got 0s"},
 		{name: "retry_max_below_initial", wantErr: "retry: max_interval must be greater than or equal to initial_interval (2s), got 1s"},
-		{name: "retry_elapsed_negative", wantErr: "retry: max_elapsed_time must not be negative, got -1s"},
+		{name: "retry_elapsed_negative", wantErr: "retry: max_elapsed_time value must be greater than or equal to 0"},
 		{name: "breaker_threshold_zero", wantErr: "circuit_breaker: failure_threshold must be greater than 0, got 0"},
 		{name: "breaker_open_zero", wantErr: "circuit_breaker: open_timeout must be greater than 0, got 0s"},
 		{name: "breaker_max_below_open", wantErr: "circuit_breaker: max_open_timeout must be greater than or equal to open_timeout (10s), got 5s"},
@@ -109,7 +124,49 @@ func TestConfigDefaultsMatchDesign(t *testing.T) {
 	assert.Zero(t, cfg.MaxAge)
 	assert.Equal(t, 1, cfg.NumWorkers)
 	assert.Equal(t, 10*time.Second, cfg.Timeout)
-	assert.Equal(t, RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: 30 * time.Second, MaxElapsedTime: 5 * time.Minute}, cfg.Retry)
+	assert.Equal(t, configretry.BackOffConfig{
+		Enabled: true, InitialInterval: 100 * time.Millisecond, RandomizationFactor: 0.5, Multiplier: 2,
+		MaxInterval: 30 * time.Second, MaxElapsedTime: 5 * time.Minute,
+	}, cfg.Retry)
 	assert.Equal(t, BreakerConfig{Enabled: true, FailureThreshold: 5, OpenTimeout: 5 * time.Second, MaxOpenTimeout: time.Minute, HalfOpenProbes: 1, SuccessThreshold: 1}, cfg.CircuitBreaker)
 	assert.Equal(t, ShutdownConfig{Strategy: ShutdownStrategyGraceful, Timeout: 10 * time.Second}, cfg.Shutdown)
+}
+
+func TestNextBackoff(t *testing.T) {
+	rc := configretry.BackOffConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, Multiplier: 2, MaxInterval: 30 * time.Second}
+	var got []time.Duration
+	d := time.Duration(0)
+	for range 12 {
+		d = nextBackoff(rc, d)
+		got = append(got, d)
+	}
+	assert.Equal(t, []time.Duration{
+		100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+		1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond, 12800 * time.Millisecond,
+		25600 * time.Millisecond, 30 * time.Second, 30 * time.Second, 30 * time.Second,
+	}, got)
+
+	// The largest values the config allows never overflow into a negative wait.
+	rc = configretry.BackOffConfig{Enabled: true, InitialInterval: maxDuration, Multiplier: maxMultiplier, MaxInterval: maxDuration}
+	d = 0
+	for i := range 200 {
+		d = nextBackoff(rc, d)
+		require.Equal(t, maxDuration, d, "attempt %d", i)
+		require.Positive(t, jitter(d, 1, 0.999999), "attempt %d", i)
+	}
+	rc = configretry.BackOffConfig{Enabled: true, InitialInterval: time.Nanosecond, Multiplier: maxMultiplier, MaxInterval: maxDuration}
+	d = 0
+	for i := range 200 {
+		next := nextBackoff(rc, d)
+		require.GreaterOrEqual(t, next, d, "attempt %d: never shrinks", i)
+		require.LessOrEqual(t, next, maxDuration, "attempt %d", i)
+		d = next
+	}
+}
+
+func TestJitterSpreadsWaits(t *testing.T) {
+	assert.Equal(t, 50*time.Millisecond, jitter(100*time.Millisecond, 0.5, 0))
+	assert.Equal(t, 100*time.Millisecond, jitter(100*time.Millisecond, 0.5, 0.5))
+	assert.Equal(t, 149*time.Millisecond, jitter(100*time.Millisecond, 0.5, 0.99).Round(time.Millisecond))
+	assert.Equal(t, 100*time.Millisecond, jitter(100*time.Millisecond, 0, 0.99), "factor 0: no jitter")
 }

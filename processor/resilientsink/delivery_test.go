@@ -130,24 +130,35 @@ func TestMaxAgeExpires(t *testing.T) {
 	})
 }
 
-func TestPanicRecoveredAsFailure(t *testing.T) {
+// A batch that panics the downstream is dropped (reason panic), logged once
+// with its stack, and neither retried nor counted against the breaker, so it
+// blocks neither the queue nor a healthy backend.
+func TestPanicDropsBatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig()
 		cfg.Retry.InitialInterval = time.Second
+		cfg.CircuitBreaker.FailureThreshold = 1
 		h := newHarness(t, cfg)
 		h.down.set(modePanic)
 		h.start()
 		require.NoError(t, h.send(2))
 		synctest.Wait()
 		assert.Equal(t, int64(1), h.metric("send_failures"))
-		panics := h.logs.FilterMessage("Downstream consumer panicked")
+		assert.Equal(t, int64(2), h.dropped("panic"))
+		panics := h.logs.FilterMessage("Downstream consumer panicked: batch dropped")
 		require.Equal(t, 1, panics.Len())
 		entry := panics.All()[0]
 		assert.Equal(t, zapcore.ErrorLevel, entry.Level)
 		assert.Contains(t, entry.ContextMap()["stack"], "resilientsink.(*core[...]).call")
+		assert.Zero(t, h.transitions("open"), "a panic says nothing about the backend's health")
+
 		h.down.set(modeSucceed)
-		advance(time.Second)
-		assert.Equal(t, []int64{0}, h.down.accepted(), "retried after the panic")
+		require.NoError(t, h.send(3))
+		synctest.Wait()
+		advance(time.Minute)
+		assert.Equal(t, int64(2), h.down.calls.Load(), "the panicking batch was not retried")
+		assert.Equal(t, []int64{1}, h.down.accepted(), "the next batch went straight through")
+		assert.Equal(t, 1, h.logs.FilterMessage("Downstream consumer panicked: batch dropped").Len(), "logged once")
 		h.requireBalanced()
 	})
 }
@@ -200,4 +211,43 @@ func TestStartTwiceAndAfterShutdown(t *testing.T) {
 	require.NoError(t, h.p.Shutdown(context.Background()))
 	require.NoError(t, h.p.Start(context.Background(), h.host))
 	require.NoError(t, h.p.Shutdown(context.Background()))
+}
+
+// Retries are spread by randomization_factor, so that many collectors do not
+// retry in step after an outage: after one failure at the same instant, the
+// second attempts of many instances spread over initial_interval +-50%.
+func TestRetryWaitsAreJittered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig()
+		cfg.CircuitBreaker.Enabled = false
+		cfg.Retry.InitialInterval = time.Second
+		cfg.Retry.RandomizationFactor = 0.5
+		var hs []*harness
+		for range 20 {
+			h := newHarness(t, cfg)
+			h.down.set(modeFail)
+			h.start()
+			require.NoError(t, h.send(1))
+			hs = append(hs, h)
+		}
+		synctest.Wait()
+		start := time.Now()
+		retriedAt := map[int]time.Duration{}
+		for len(retriedAt) < len(hs) && time.Since(start) < 2*time.Second {
+			advance(50 * time.Millisecond)
+			for i, h := range hs {
+				if _, ok := retriedAt[i]; !ok && h.down.calls.Load() >= 2 {
+					retriedAt[i] = time.Since(start)
+				}
+			}
+		}
+		require.Len(t, retriedAt, len(hs), "every instance retried")
+		instants := map[time.Duration]bool{}
+		for _, at := range retriedAt {
+			assert.GreaterOrEqual(t, at, 500*time.Millisecond)
+			assert.LessOrEqual(t, at, 1500*time.Millisecond)
+			instants[at] = true
+		}
+		assert.Greater(t, len(instants), 5, "second attempts spread over many instants: %v", retriedAt)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 
@@ -23,10 +24,12 @@ const (
 	defaultNumWorkers     = 1
 	defaultTimeout        = 10 * time.Second
 
-	defaultRetryEnabled         = true
-	defaultRetryInitialInterval = 100 * time.Millisecond
-	defaultRetryMaxInterval     = 30 * time.Second
-	defaultRetryMaxElapsedTime  = 5 * time.Minute
+	defaultRetryEnabled             = true
+	defaultRetryInitialInterval     = 100 * time.Millisecond
+	defaultRetryRandomizationFactor = 0.5
+	defaultRetryMultiplier          = 2
+	defaultRetryMaxInterval         = 30 * time.Second
+	defaultRetryMaxElapsedTime      = 5 * time.Minute
 
 	defaultBreakerEnabled          = true
 	defaultBreakerFailureThreshold = 5
@@ -59,11 +62,13 @@ func createDefaultConfig() component.Config {
 		MaxAge:         defaultMaxAge,
 		NumWorkers:     defaultNumWorkers,
 		Timeout:        defaultTimeout,
-		Retry: RetryConfig{
-			Enabled:         defaultRetryEnabled,
-			InitialInterval: defaultRetryInitialInterval,
-			MaxInterval:     defaultRetryMaxInterval,
-			MaxElapsedTime:  defaultRetryMaxElapsedTime,
+		Retry: configretry.BackOffConfig{
+			Enabled:             defaultRetryEnabled,
+			InitialInterval:     defaultRetryInitialInterval,
+			RandomizationFactor: defaultRetryRandomizationFactor,
+			Multiplier:          defaultRetryMultiplier,
+			MaxInterval:         defaultRetryMaxInterval,
+			MaxElapsedTime:      defaultRetryMaxElapsedTime,
 		},
 		CircuitBreaker: BreakerConfig{
 			Enabled:          defaultBreakerEnabled,

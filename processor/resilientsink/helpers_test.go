@@ -50,6 +50,8 @@ type scripted struct {
 	items    atomic.Int64 // items accepted
 	inFlight atomic.Int64
 	release  chan struct{}
+	// hook, if set, runs at the start of every delivery, whatever the mode.
+	hook func()
 
 	mu   sync.Mutex
 	seqs []int64 // "seq" of the first record of each accepted log batch
@@ -65,6 +67,9 @@ func (s *scripted) do(ctx context.Context, items int, seq int64) error {
 	s.calls.Add(1)
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
+	if s.hook != nil {
+		s.hook()
+	}
 	switch mode(s.mode.Load()) {
 	case modeFail:
 		return errDownstream
@@ -148,6 +153,7 @@ func testConfig() *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.QueueSize = 100
 	cfg.MemoryLimitMiB = 0
+	cfg.Retry.RandomizationFactor = 0 // exact waits; TestRetryWaitsAreJittered sets it
 	return cfg
 }
 

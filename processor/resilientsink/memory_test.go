@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 )
 
@@ -166,4 +167,44 @@ func TestMemoryEstimateWithinBand(t *testing.T) {
 			assert.LessOrEqual(t, r.estimate, r.limit)
 		})
 	}
+}
+
+// TestMemoryHeldAfterOutlier: one huge record among ordinary batches must not
+// change what the budget holds afterwards. Before the fix, a sampled 1 MiB
+// record priced every later ordinary batch at hundreds of times its heap, and
+// a full queue held a fraction of memory_limit_mib.
+func TestMemoryHeldAfterOutlier(t *testing.T) {
+	const limitMiB = 32
+	cfg := createDefaultConfig().(*Config)
+	cfg.MemoryLimitMiB = limitMiB
+	cfg.Overflow = OverflowPolicyDropNewest
+	cfg.Shutdown.Strategy = ShutdownStrategyImmediate
+	p, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(NewFactory().Type()), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	lp := p.(*logsProcessor)
+	defer func() { require.NoError(t, lp.Shutdown(context.Background())) }()
+	send := func(ld plog.Logs) { require.NoError(t, lp.ConsumeLogs(context.Background(), wireLogs(ld))) }
+	held := heldOf(lp.core)
+
+	before := heapAlloc()
+	for range 50 {
+		send(genLogs(100, 3))
+	}
+	for lp.est.calls.Load()%estimatorSampleEvery != estimatorSampleEvery-1 {
+		send(genLogs(100, 3))
+	}
+	send(bigRecordLogs(1 << 20)) // sampled: the worst case
+	dropped := 0
+	for dropped < 20 { // fill until the budget has refused 20 batches
+		batches, _, _ := held()
+		send(genLogs(100, 3))
+		if after, _, _ := held(); after == batches {
+			dropped++
+		}
+	}
+	heap := heapAlloc() - before
+	ratio := float64(heap) / float64(limitMiB<<20)
+	t.Logf("held heap / memory_limit after the outlier: %.3f", ratio)
+	assert.GreaterOrEqual(t, ratio, 0.8)
+	assert.LessOrEqual(t, ratio, 1.25)
 }

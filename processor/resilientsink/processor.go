@@ -28,7 +28,10 @@ type batch[T any] struct {
 	data  T
 	items int
 	bytes int64
-	// arrived is set only when max_age is on.
+	// exact is set when bytes comes from the batch's exact size rather than
+	// the estimator's per-item price.
+	exact bool
+	// arrived is when ConsumeX offered the batch.
 	arrived time.Time
 	// firstFail is when the first delivery of this batch failed; zero before.
 	firstFail time.Time
@@ -52,6 +55,10 @@ type core[T any] struct {
 	bytes      *membudget.Budget // estimated heap of held batches; nil when off
 	limitBytes int64
 	breaker    *cbreaker.Breaker // nil when disabled
+	// flights holds each worker's batch in hand.
+	flights []flight[T]
+	// freeInstance frees the instance number of the telemetry attributes.
+	freeInstance func()
 
 	// mu makes admission and drop_oldest eviction atomic, and guards the
 	// lifecycle fields below.
@@ -96,15 +103,12 @@ var (
 	errTooLarge = errors.New("resilientsink: batch larger than memory_limit_mib")
 	// errShutDown is returned by ConsumeX after Shutdown.
 	errShutDown = errors.New("resilientsink: processor is shut down")
-	// errShutdownTimeout is the cause of shutdown drops when shutdown.timeout passed.
-	errShutdownTimeout = errors.New("shutdown.timeout passed")
-	// errNotStarted is the cause of shutdown drops when Start was never called.
-	errNotStarted = errors.New("processor was never started")
-	// errImmediate is the cause of shutdown drops with strategy immediate.
-	errImmediate = errors.New("strategy immediate drops queued data")
 	// errBreakerOpen is the recoverable error reported while the breaker is open.
 	errBreakerOpen = errors.New("resilientsink: circuit breaker open, downstream failing")
-	// errAborted marks a delivery cancelled by shutdown; the breaker ignores it.
+	// errDownstreamPanic wraps a panic recovered from the downstream.
+	errDownstreamPanic = errors.New("resilientsink: downstream panic")
+	// errAborted marks a delivery cancelled by shutdown, or one that panicked;
+	// the breaker ignores it.
 	errAborted = errors.New("resilientsink: delivery aborted by shutdown")
 )
 
@@ -113,15 +117,18 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 	if err != nil {
 		return nil, fmt.Errorf("create telemetry: %w", err)
 	}
+	attrs, freeInstance := instanceAttrs(set.ID, sig.name)
 	c := &core[T]{
-		cfg:     cfg,
-		sig:     sig,
-		est:     newEstimator(sig.protoSize, sig.heap),
-		logger:  set.Logger,
-		tel:     newTelemetry(tb),
-		ring:    ringqueue.New[batch[T]](cfg.QueueSize),
-		slots:   membudget.New(int64(cfg.QueueSize)),
-		drained: make(chan struct{}, 1),
+		cfg:          cfg,
+		sig:          sig,
+		est:          newEstimator(sig.protoSize, sig.heap),
+		logger:       set.Logger,
+		tel:          newTelemetry(tb, attrs),
+		ring:         ringqueue.New[batch[T]](cfg.QueueSize),
+		slots:        membudget.New(int64(cfg.QueueSize)),
+		flights:      make([]flight[T], cfg.NumWorkers),
+		freeInstance: freeInstance,
+		drained:      make(chan struct{}, 1),
 	}
 	if cfg.MemoryLimitMiB > 0 {
 		c.limitBytes = int64(cfg.MemoryLimitMiB) << 20
@@ -143,6 +150,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 	if err := c.registerGauges(); err != nil {
 		tb.Shutdown()
 		c.cancelIntake()
+		freeInstance()
 		return nil, fmt.Errorf("register gauges: %w", err)
 	}
 	return c, nil
@@ -169,8 +177,8 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 	c.host = host
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancelWorkers = cancel
-	for range c.cfg.NumWorkers {
-		c.workers.Go(func() { c.work(ctx) })
+	for i := range c.flights {
+		c.workers.Go(func() { c.work(ctx, &c.flights[i]) })
 	}
 	c.logger.Info("Resilient sink started",
 		zap.Int("queue_size", c.cfg.QueueSize),

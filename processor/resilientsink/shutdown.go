@@ -5,17 +5,19 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
 
 // Shutdown stops intake, runs the shutdown strategy, drops what is left
 // (reason shutdown), waits for the workers and unregisters the telemetry. It is
-// safe without Start; a second call returns nil. It returns an error stating
-// how many items were dropped during Shutdown, for any reason, when any were.
+// safe without Start; a second call returns nil. It never runs past its
+// deadline (shutdown.timeout with strategy graceful, and ctx's), even when the
+// downstream ignores cancellation: batches still in a worker's hands then are
+// abandoned and counted as dropped. It returns nil even when it dropped items,
+// since the collector exits on a Shutdown error and a config reload runs
+// Shutdown: the loss is in telemetry and in one error log line.
 func (c *core[T]) Shutdown(ctx context.Context) error {
 	// (1) Stop intake.
 	c.mu.Lock()
@@ -33,20 +35,32 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 		before[r] = c.dropped[r].Load()
 	}
 
-	// (2) Strategy.
-	var cause error
+	// (2) Strategy, bounded by the deadline.
+	deadline, hasDeadline := ctx.Deadline()
+	if c.cfg.Shutdown.Timeout > 0 && c.cfg.Shutdown.Strategy != ShutdownStrategyFlush {
+		// graceful drains at most shutdown.timeout; immediate waits at most
+		// that long for deliveries in flight to return once cancelled.
+		if d := time.Now().Add(c.cfg.Shutdown.Timeout); !hasDeadline || d.Before(deadline) {
+			deadline, hasDeadline = d, true
+		}
+	}
+	var cause string
 	switch {
 	case !started:
-		cause = errNotStarted
+		cause = "processor was never started"
 	case c.cfg.Shutdown.Strategy == ShutdownStrategyImmediate:
-		cause = errImmediate
+		cause = "strategy immediate drops queued data"
 	default:
-		cause = c.drain(ctx)
+		cause = c.drain(ctx, deadline, hasDeadline)
 	}
-	// (3) Stop the workers (cancelling deliveries in flight) and wait for them.
+	// (3) Stop the workers (cancelling deliveries in flight) and wait for
+	// them until the deadline.
 	if started {
 		c.cancelWorkers()
-		c.workers.Wait()
+		if !c.waitWorkers(deadline, hasDeadline) {
+			cause = "deliveries in flight did not return by the deadline: abandoned"
+			c.abandonFlights()
+		}
 	}
 	for {
 		b, ok := c.ring.TryPop()
@@ -57,42 +71,48 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 	}
 	// (4) Telemetry.
 	c.tel.tb.Shutdown()
+	c.freeInstance()
+	c.logShutdownDrops(before, cause)
+	return nil
+}
 
-	// Everything dropped during Shutdown, by any reason: the queue left
-	// behind, and batches that failed for good while draining.
+// logShutdownDrops logs, once and at error level, everything dropped since
+// before, by reason: the queue left behind and batches that failed for good
+// while draining.
+func (c *core[T]) logShutdownDrops(before [numReasons]int64, cause string) {
 	var n int64
-	fields := make([]zap.Field, 0, numReasons+1)
-	fields = append(fields, zap.String("strategy", string(c.cfg.Shutdown.Strategy)))
-	var reasons []string
+	fields := make([]zap.Field, 0, numReasons+3)
 	for r := range numReasons {
 		if d := c.dropped[r].Load() - before[r]; d > 0 {
 			n += d
 			fields = append(fields, zap.Int64("dropped_"+r.String(), d))
-			reasons = append(reasons, fmt.Sprintf("%s=%d", r, d))
 		}
 	}
 	if n == 0 {
-		return nil
+		return
 	}
+	if cause == "" {
+		cause = "delivery failed for good while draining"
+	}
+	fields = append(fields,
+		zap.Int64("dropped_items", n),
+		zap.String("strategy", string(c.cfg.Shutdown.Strategy)),
+		zap.String("cause", cause))
 	c.logger.Error("Items dropped at shutdown", fields...)
-	switch {
-	case cause != nil:
-	case c.dropped[reasonShutdown].Load() > before[reasonShutdown]:
-		// Drained, yet deliveries were cancelled: not expected, but say so.
-		cause = errors.New("deliveries cancelled at shutdown")
-	default:
-		cause = fmt.Errorf("delivery failed for good while draining (%s)", strings.Join(reasons, ", "))
-	}
-	return fmt.Errorf("shutdown: %d items dropped: %w", n, cause)
 }
 
+// drainWindDown is the most of the shutdown deadline kept back from the drain,
+// so that the workers, once cancelled, can return before the deadline.
+const drainWindDown = time.Second
+
 // drain waits until every held batch is delivered or dropped, bounded by ctx
-// and, with strategy graceful, by shutdown.timeout. It returns nil when
-// drained, else why it stopped.
-func (c *core[T]) drain(ctx context.Context) error {
-	if c.cfg.Shutdown.Strategy == ShutdownStrategyGraceful {
+// and the deadline, less a wind-down share. It returns "" when drained, else
+// why it stopped.
+func (c *core[T]) drain(ctx context.Context, deadline time.Time, hasDeadline bool) string {
+	if hasDeadline {
+		windDown := min(drainWindDown, time.Until(deadline)/10)
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, c.cfg.Shutdown.Timeout, errShutdownTimeout)
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-windDown))
 		defer cancel()
 	}
 	c.stopping.Store(true)
@@ -100,8 +120,52 @@ func (c *core[T]) drain(ctx context.Context) error {
 		select {
 		case <-c.drained:
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			if c.cfg.Shutdown.Strategy == ShutdownStrategyGraceful {
+				return "shutdown.timeout or the shutdown context ended first"
+			}
+			return "the shutdown context ended first"
 		}
 	}
-	return nil
+	return ""
+}
+
+// waitWorkers waits for the workers to return, until the deadline if there is
+// one. It reports whether they all returned.
+func (c *core[T]) waitWorkers(deadline time.Time, hasDeadline bool) bool {
+	if !hasDeadline {
+		c.workers.Wait()
+		return true
+	}
+	done := make(chan struct{})
+	go func() {
+		// Outlives Shutdown only while a downstream ignores cancellation.
+		c.workers.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// abandonFlights counts the batches still in a worker's hands as dropped
+// (reason shutdown). The data references stay with the workers, which give
+// them back once the downstream returns, if it ever does.
+func (c *core[T]) abandonFlights() {
+	for i := range c.flights {
+		b, ok := c.flights[i].abandon()
+		if !ok {
+			continue
+		}
+		c.heldItems.Add(-int64(b.items))
+		c.heldBytes.Add(-b.bytes)
+		c.heldBatches.Add(-1)
+		c.unreserve(b.bytes)
+		c.countDropped(b.items, reasonShutdown)
+		c.logger.Warn("Delivery did not return by the shutdown deadline: batch abandoned", zap.Int("items", b.items))
+	}
 }

@@ -16,6 +16,8 @@ import (
 
 // signal is what the generic core needs to know about one pdata type.
 type signal[T any] struct {
+	// name is the signal's name: logs, traces or metrics.
+	name string
 	// items counts log records, spans or metric data points.
 	items func(T) int
 	// protoSize is the OTLP protobuf size; the estimator samples it.
@@ -52,6 +54,7 @@ func (p *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metric
 func logsSignal(next consumer.Logs) signal[plog.Logs] {
 	sizer := &plog.ProtoMarshaler{}
 	return signal[plog.Logs]{
+		name:      "logs",
 		items:     plog.Logs.LogRecordCount,
 		protoSize: sizer.LogsSize,
 		heap:      logsHeapModel,
@@ -64,6 +67,7 @@ func logsSignal(next consumer.Logs) signal[plog.Logs] {
 func tracesSignal(next consumer.Traces) signal[ptrace.Traces] {
 	sizer := &ptrace.ProtoMarshaler{}
 	return signal[ptrace.Traces]{
+		name:      "traces",
 		items:     ptrace.Traces.SpanCount,
 		protoSize: sizer.TracesSize,
 		heap:      tracesHeapModel,
@@ -76,6 +80,7 @@ func tracesSignal(next consumer.Traces) signal[ptrace.Traces] {
 func metricsSignal(next consumer.Metrics) signal[pmetric.Metrics] {
 	sizer := &pmetric.ProtoMarshaler{}
 	return signal[pmetric.Metrics]{
+		name:      "metrics",
 		items:     pmetric.Metrics.DataPointCount,
 		protoSize: sizer.MetricsSize,
 		heap:      metricsHeapModel,

@@ -5,6 +5,7 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -25,39 +26,48 @@ const (
 	reasonExpired
 	reasonPermanentError
 	reasonRetriesExhausted
+	reasonPanic
 	reasonShutdown
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"overflow", "too_large", "expired", "permanent_error", "retries_exhausted", "shutdown"}
+var reasonNames = [numReasons]string{"overflow", "too_large", "expired", "permanent_error", "retries_exhausted", "panic", "shutdown"}
 
 func (r dropReason) String() string { return reasonNames[r] }
 
 // telemetry wraps the generated builder with attribute options computed once.
 // They are kept as ready option slices, passed with "...", so a measurement
 // does not allocate the variadic slice (drops happen on every eviction under
-// overload, and send_duration on every delivery).
+// overload, and send_duration on every delivery). Every measurement carries
+// the instance attributes (processor, signal), so that instances never share
+// a series with the collector's default telemetry settings.
 type telemetry struct {
 	tb          *metadata.TelemetryBuilder
+	plain       []metric.AddOption // the instance attributes alone
+	observe     []metric.ObserveOption
 	dropped     [numReasons][]metric.AddOption
 	transitions [3][]metric.AddOption // indexed by cbreaker.State
 	success     []metric.RecordOption
 	failure     []metric.RecordOption
 }
 
-func newTelemetry(tb *metadata.TelemetryBuilder) *telemetry {
-	attr := func(k, v string) metric.MeasurementOption {
-		return metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
+func newTelemetry(tb *metadata.TelemetryBuilder, instance []attribute.KeyValue) *telemetry {
+	with := func(kv ...attribute.KeyValue) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(append(slices.Clone(instance), kv...)...))
 	}
-	t := &telemetry{tb: tb}
+	t := &telemetry{
+		tb:      tb,
+		plain:   []metric.AddOption{with()},
+		observe: []metric.ObserveOption{with()},
+	}
 	for r := range numReasons {
-		t.dropped[r] = []metric.AddOption{attr("reason", r.String())}
+		t.dropped[r] = []metric.AddOption{with(attribute.String("reason", r.String()))}
 	}
 	for _, s := range []cbreaker.State{cbreaker.StateClosed, cbreaker.StateHalfOpen, cbreaker.StateOpen} {
-		t.transitions[s] = []metric.AddOption{attr("state", s.String())}
+		t.transitions[s] = []metric.AddOption{with(attribute.String("state", s.String()))}
 	}
-	t.success = []metric.RecordOption{attr("outcome", "success")}
-	t.failure = []metric.RecordOption{attr("outcome", "failure")}
+	t.success = []metric.RecordOption{with(attribute.String("outcome", "success"))}
+	t.failure = []metric.RecordOption{with(attribute.String("outcome", "failure"))}
 	return t
 }
 
@@ -66,7 +76,7 @@ func (c *core[T]) registerGauges() error {
 	tb := c.tel.tb
 	obs := func(f func() int64) metric.Int64Callback {
 		return func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(f())
+			o.Observe(f(), c.tel.observe...)
 			return nil
 		}
 	}
@@ -77,6 +87,10 @@ func (c *core[T]) registerGauges() error {
 		tb.RegisterProcessorResilientsinkQueueCapacityBatchesCallback(obs(func() int64 { return int64(c.cfg.QueueSize) })),
 		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(func() int64 { return c.limitBytes })),
 		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(c.breakerState)),
+		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(_ context.Context, o metric.Float64Observer) error {
+			o.Observe(c.oldestAge(time.Now()).Seconds(), c.tel.observe...)
+			return nil
+		}),
 	} {
 		if err != nil {
 			return err

@@ -6,9 +6,15 @@ package resilientsink
 import (
 	"context"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -26,19 +32,19 @@ func TestTelemetryGaugesAndCounters(t *testing.T) {
 	require.NoError(t, h.send(6)) // evicts the first batch (drop_oldest)
 
 	metadatatest.AssertEqualProcessorResilientsinkQueueCapacityBatches(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkMemoryLimitBytes(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 3 << 20}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 3 << 20, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkQueueBatches(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkQueueItems(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 11}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 11, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkBreakerState(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 0, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkIncomingItems(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 15}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 15, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorResilientsinkDroppedItems(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 4, Attributes: attribute.NewSet(attribute.String("reason", "overflow"))}},
+		[]metricdata.DataPoint[int64]{{Value: 4, Attributes: instanceSet(attribute.String("reason", "overflow"))}},
 		metricdatatest.IgnoreTimestamp())
 	assert.Positive(t, h.metric("queue_bytes"))
 	assert.LessOrEqual(t, h.metric("queue_bytes"), int64(3<<20))
@@ -46,7 +52,7 @@ func TestTelemetryGaugesAndCounters(t *testing.T) {
 	h.start()
 	require.NoError(t, h.p.Shutdown(context.Background()))
 	metadatatest.AssertEqualProcessorResilientsinkSentItems(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 11}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 11, Attributes: instanceSet()}}, metricdatatest.IgnoreTimestamp())
 	m, err := h.tel.GetMetric(metricPrefix + "send_duration")
 	require.NoError(t, err)
 	hist := m.Data.(metricdata.Histogram[float64])
@@ -57,4 +63,113 @@ func TestTelemetryGaugesAndCounters(t *testing.T) {
 	// Gauges are unregistered by Shutdown.
 	_, err = h.tel.GetMetric(metricPrefix + "queue_batches")
 	require.Error(t, err)
+}
+
+// instanceSet is the attribute set of the harness's instance, plus kv.
+func instanceSet(kv ...attribute.KeyValue) attribute.Set {
+	return attribute.NewSet(append([]attribute.KeyValue{
+		attribute.String("processor", "resilientsink"), attribute.String("signal", "logs"),
+	}, kv...)...)
+}
+
+// Without any feature gate, every instance has its own series: the same
+// processor ID in pipelines of different signals, another ID, and the same ID
+// twice for one signal (two pipelines) never share one.
+func TestTelemetryPerInstanceWithoutGate(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	ctx := context.Background()
+	newSet := func(id component.ID) processor.Settings {
+		set := metadatatest.NewSettings(tel)
+		set.ID = id
+		return set
+	}
+	file := component.MustNewIDWithName("resilientsink", "file")
+	cfg := createDefaultConfig().(*Config)
+	lp, err := NewFactory().CreateLogs(ctx, newSet(file), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	tp, err := NewFactory().CreateTraces(ctx, newSet(file), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	other, err := NewFactory().CreateLogs(ctx, newSet(component.MustNewIDWithName("resilientsink", "console")), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	twin, err := NewFactory().CreateLogs(ctx, newSet(file), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	procs := []component.Component{lp, tp, other, twin}
+	for _, p := range procs {
+		require.NoError(t, p.Start(ctx, componenttest.NewNopHost()))
+	}
+	require.NoError(t, lp.ConsumeLogs(ctx, genLogs(1, 1)))
+	require.NoError(t, tp.ConsumeTraces(ctx, genTraces(2, 1)))
+	require.NoError(t, other.ConsumeLogs(ctx, genLogs(3, 1)))
+	require.NoError(t, twin.ConsumeLogs(ctx, genLogs(4, 1)))
+
+	m, err := tel.GetMetric(metricPrefix + "incoming_items")
+	require.NoError(t, err)
+	got := map[string]int64{}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		p, _ := dp.Attributes.Value("processor")
+		s, _ := dp.Attributes.Value("signal")
+		i, _ := dp.Attributes.Value("instance")
+		got[p.AsString()+" "+s.AsString()+" "+i.AsString()] += dp.Value
+	}
+	assert.Equal(t, map[string]int64{
+		"resilientsink/file logs ":    1,
+		"resilientsink/file traces ":  2,
+		"resilientsink/console logs ": 3,
+		"resilientsink/file logs 2":   4,
+	}, got)
+	for _, p := range procs {
+		require.NoError(t, p.Shutdown(ctx))
+	}
+	fileLogs := attribute.NewSet(attribute.String("processor", "resilientsink/file"), attribute.String("signal", "logs"))
+	// Numbers are freed at Shutdown: a reload starts again without "instance".
+	again, err := NewFactory().CreateLogs(ctx, newSet(file), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	assert.Len(t, again.(*logsProcessor).tel.plain, 1)
+	require.NoError(t, again.ConsumeLogs(ctx, genLogs(5, 1)))
+	require.NoError(t, again.Shutdown(ctx))
+	m, err = tel.GetMetric(metricPrefix + "incoming_items")
+	require.NoError(t, err)
+	var reloaded []int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		if dp.Attributes.Equals(&fileLogs) {
+			reloaded = append(reloaded, dp.Value)
+		}
+	}
+	assert.Equal(t, []int64{1 + 5}, reloaded, "the reloaded instance continues the first one's series")
+}
+
+// queue_oldest_age is the age of the oldest batch held, queued or in a
+// worker's hands, and 0 when nothing is held.
+func TestTelemetryOldestAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, testConfig())
+		age := func() float64 {
+			m, err := h.tel.GetMetric(metricPrefix + "queue_oldest_age")
+			require.NoError(t, err)
+			dps := m.Data.(metricdata.Gauge[float64]).DataPoints
+			require.Len(t, dps, 1)
+			assert.Equal(t, instanceSet(), dps[0].Attributes)
+			return dps[0].Value
+		}
+		assert.Zero(t, age(), "empty")
+		require.NoError(t, h.send(1))
+		advance(3 * time.Second)
+		require.NoError(t, h.send(1))
+		advance(2 * time.Second)
+		assert.Equal(t, 5.0, age(), "queued, not started")
+
+		h.down.set(modeHold)
+		h.start()
+		synctest.Wait()
+		require.Equal(t, int64(1), h.down.inFlight.Load())
+		advance(time.Second)
+		assert.Equal(t, 6.0, age(), "the oldest batch is in a worker's hands")
+		h.down.release <- struct{}{}
+		synctest.Wait()
+		assert.Equal(t, 3.0, age(), "the next oldest, now in flight")
+		h.down.release <- struct{}{}
+		synctest.Wait()
+		assert.Zero(t, age(), "all delivered")
+	})
 }

@@ -7,16 +7,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
 	"github.com/resilientsink/resilientsink/internal/cbreaker"
 )
 
-// work delivers batches until ctx is cancelled.
-func (c *core[T]) work(ctx context.Context) {
+// work delivers batches until ctx is cancelled; f is this worker's batch in hand.
+func (c *core[T]) work(ctx context.Context, f *flight[T]) {
 	for {
 		b, err := c.ring.Pop(ctx)
 		if err != nil {
@@ -28,20 +30,37 @@ func (c *core[T]) work(ctx context.Context) {
 			c.requeue(b)
 			return
 		}
-		c.handle(ctx, b)
+		f.take(b)
+		c.handle(ctx, f, b)
 	}
+}
+
+// settle ends the worker's hold on b before the worker sends, drops or
+// requeues it. It reports false when Shutdown gave up waiting for this worker
+// and counted b itself: the worker then only gives back the data reference,
+// now that the downstream has returned.
+func (c *core[T]) settle(f *flight[T], b batch[T]) bool {
+	if f.finish() {
+		return true
+	}
+	c.sig.unref(b.data)
+	return false
 }
 
 // handle takes one popped batch: drops it if expired, waits if it is not due
 // or the breaker refuses, else delivers it and acts on the result.
-func (c *core[T]) handle(ctx context.Context, b batch[T]) {
+func (c *core[T]) handle(ctx context.Context, f *flight[T], b batch[T]) {
 	if c.cfg.MaxAge > 0 && time.Since(b.arrived) > c.cfg.MaxAge {
-		c.drop(b, reasonExpired)
+		if c.settle(f, b) {
+			c.drop(b, reasonExpired)
+		}
 		return
 	}
 	if !b.notBefore.IsZero() {
 		if until := b.notBefore; time.Now().Before(until) {
-			c.requeue(b)
+			if c.settle(f, b) {
+				c.requeue(b)
+			}
 			waitUntil(ctx, until, nil)
 			return
 		}
@@ -55,7 +74,9 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 			// ending in between is not missed.
 			woken := c.wake.wait()
 			if t, err = c.breaker.Allow(); errors.Is(err, cbreaker.ErrTooManyProbes) {
-				c.requeue(b)
+				if c.settle(f, b) {
+					c.requeue(b)
+				}
 				waitUntil(ctx, time.Time{}, woken)
 				return
 			}
@@ -65,6 +86,9 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 			// to be given up (max_age, max_elapsed_time), whichever is
 			// first. OpenUntil is zero when the breaker left open since
 			// Allow: then look again at once.
+			if !c.settle(f, b) {
+				return
+			}
 			if c.retriesExhausted(b, time.Now()) {
 				c.logger.Debug("Batch waited past max_elapsed_time behind the open breaker: dropped", zap.Int("items", b.items))
 				c.drop(b, reasonRetriesExhausted)
@@ -83,22 +107,33 @@ func (c *core[T]) handle(ctx context.Context, b batch[T]) {
 	err := c.deliver(ctx, b)
 	if err != nil {
 		// Every failed attempt, as send_duration's outcome=failure counts it:
-		// retryable, permanent, or cancelled by Shutdown.
-		c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1)
+		// retryable, permanent, panic, or cancelled by Shutdown.
+		c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1, c.tel.plain...)
 	}
-	if err != nil && ctx.Err() != nil {
-		// Shutdown cancelled this delivery.
+	panicked := errors.Is(err, errDownstreamPanic)
+	if (err != nil && ctx.Err() != nil) || panicked {
+		// Cancelled by Shutdown, or a panic: neither says anything about
+		// the downstream's health.
 		tok.Done(errAborted)
-		c.wake.broadcast()
-		c.drop(b, reasonShutdown)
+	} else {
+		tok.Done(err)
+	}
+	c.wake.broadcast()
+	if !c.settle(f, b) {
 		return
 	}
-	tok.Done(err)
-	c.wake.broadcast()
 	switch {
 	case err == nil:
 		c.release(b)
-		c.tel.tb.ProcessorResilientsinkSentItems.Add(ctx, int64(b.items))
+		c.tel.tb.ProcessorResilientsinkSentItems.Add(ctx, int64(b.items), c.tel.plain...)
+	case panicked:
+		// A batch that panics the downstream panics it again: retrying it
+		// would block the queue and open the breaker against a healthy
+		// backend. The panic was logged once, with its stack.
+		c.drop(b, reasonPanic)
+	case ctx.Err() != nil:
+		// Shutdown cancelled this delivery.
+		c.drop(b, reasonShutdown)
 	case consumererror.IsPermanent(err):
 		c.logger.Debug("Downstream rejected batch permanently", zap.Int("items", b.items), zap.Error(err))
 		c.drop(b, reasonPermanentError)
@@ -150,20 +185,40 @@ func (c *core[T]) retryLater(ctx context.Context, b batch[T], err error) {
 	}
 	if b.firstFail.IsZero() {
 		b.firstFail = now
-		b.backoff = rc.InitialInterval
-	} else {
-		b.backoff = min(2*b.backoff, rc.MaxInterval)
 	}
+	b.backoff = nextBackoff(rc, b.backoff)
 	if c.retriesExhausted(b, now) {
 		c.logger.Debug("Delivery failed past max_elapsed_time: batch dropped", zap.Int("items", b.items), zap.Error(err))
 		c.drop(b, reasonRetriesExhausted)
 		return
 	}
-	c.logger.Debug("Delivery failed, will retry", zap.Int("items", b.items), zap.Duration("backoff", b.backoff), zap.Error(err))
-	b.notBefore = now.Add(b.backoff)
+	wait := jitter(b.backoff, rc.RandomizationFactor, rand.Float64())
+	c.logger.Debug("Delivery failed, will retry", zap.Int("items", b.items), zap.Duration("backoff", wait), zap.Error(err))
+	b.notBefore = now.Add(wait)
 	until := b.notBefore
 	c.requeue(b)
 	waitUntil(ctx, until, nil)
+}
+
+// nextBackoff is the nominal wait after a failed attempt, given the previous
+// one (0 before the first retry): initial_interval, then multiplied by
+// multiplier per attempt, capped at max_interval. It is computed in floating
+// point and capped before the conversion, so it never overflows.
+func nextBackoff(rc configretry.BackOffConfig, prev time.Duration) time.Duration {
+	if prev <= 0 {
+		return rc.InitialInterval
+	}
+	next := float64(prev) * rc.Multiplier
+	if next >= float64(rc.MaxInterval) {
+		return rc.MaxInterval
+	}
+	return time.Duration(next)
+}
+
+// jitter spreads a nominal wait uniformly over +-factor of it, given u in
+// [0, 1), so that many collectors do not retry in step.
+func jitter(d time.Duration, factor, u float64) time.Duration {
+	return time.Duration(float64(d) * (1 + factor*(2*u-1)))
 }
 
 // requeue puts a held batch back at the head of the queue.
@@ -195,11 +250,13 @@ func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
 	return err
 }
 
+// call calls the downstream. A panic is recovered, logged once with its
+// stack, and returned as an error wrapping errDownstreamPanic.
 func (c *core[T]) call(ctx context.Context, data T) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.logger.Error("Downstream consumer panicked", zap.Any("panic", r), zap.Stack("stack"))
-			err = fmt.Errorf("resilientsink: downstream panic: %v", r)
+			c.logger.Error("Downstream consumer panicked: batch dropped", zap.Any("panic", r), zap.Stack("stack"))
+			err = fmt.Errorf("%w: %v", errDownstreamPanic, r)
 		}
 	}()
 	return c.sig.consume(ctx, data)

@@ -37,6 +37,7 @@ type TelemetryBuilder struct {
 	ProcessorResilientsinkQueueBytes           metric.Int64ObservableGauge
 	ProcessorResilientsinkQueueCapacityBatches metric.Int64ObservableGauge
 	ProcessorResilientsinkQueueItems           metric.Int64ObservableGauge
+	ProcessorResilientsinkQueueOldestAge       metric.Float64ObservableGauge
 	ProcessorResilientsinkRefusedItems         metric.Int64Counter
 	ProcessorResilientsinkSendDuration         metric.Float64Histogram
 	ProcessorResilientsinkSendFailures         metric.Int64Counter
@@ -144,6 +145,21 @@ func (builder *TelemetryBuilder) RegisterProcessorResilientsinkQueueItemsCallbac
 	return nil
 }
 
+// RegisterProcessorResilientsinkQueueOldestAgeCallback sets callback for observable ProcessorResilientsinkQueueOldestAge metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkQueueOldestAgeCallback(cb metric.Float64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerFloat64{inst: builder.ProcessorResilientsinkQueueOldestAge, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkQueueOldestAge)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 type observerInt64 struct {
 	embedded.Int64Observer
 	inst metric.Int64Observable
@@ -152,6 +168,16 @@ type observerInt64 struct {
 
 func (oi *observerInt64) Observe(value int64, opts ...metric.ObserveOption) {
 	oi.obs.ObserveInt64(oi.inst, value, opts...)
+}
+
+type observerFloat64 struct {
+	embedded.Float64Observer
+	inst metric.Float64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerFloat64) Observe(value float64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveFloat64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -224,6 +250,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_resilientsink_queue_items",
 		metric.WithDescription("Number of items held (queued or being delivered). [Alpha]"),
 		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkQueueOldestAge, err = builder.meter.Float64ObservableGauge(
+		"otelcol_processor_resilientsink_queue_oldest_age",
+		metric.WithDescription("Age in seconds of the oldest batch held (queued or being delivered); 0 when nothing is held. It rises long before anything is dropped. [Alpha]"),
+		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkRefusedItems, err = builder.meter.Int64Counter(

@@ -44,6 +44,10 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(_ context.Context, observer metric.Float64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	tb.ProcessorResilientsinkBreakerTransitions.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), 1)
@@ -77,6 +81,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkQueueItems(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkQueueOldestAge(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkRefusedItems(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
