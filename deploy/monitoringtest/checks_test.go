@@ -29,7 +29,7 @@ var evalVars = map[string]string{
 // of the real scrapes (or a histogram series of one), and every such family,
 // like every otelcol_ family of our components in the scrape, maps to its
 // metadata.yaml entry with the matching type.
-func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetric, haveOldestAge bool) {
+func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetric) {
 	t.Helper()
 	merged := &Scrape{Types: map[string]model.MetricType{}}
 	for _, s := range r.scrapes {
@@ -66,10 +66,6 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(used)) {
-		if n == oldestAgeMetric && !haveOldestAge {
-			t.Logf("skipped until the gauge exists: %s", n)
-			continue
-		}
 		fam, typ, ok := merged.Family(n)
 		if !assert.True(t, ok, "%s is used by the pack but is in no scrape of the run; families: %v", n, ourFamilies(merged)) {
 			continue
@@ -89,7 +85,7 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 
 // checkPanels: every panel query returns at least one number (not NaN) over
 // the run, and every query variable finds its label.
-func checkPanels(t *testing.T, r *run, eng *promql.Engine, haveOldestAge bool) {
+func checkPanels(t *testing.T, r *run, eng *promql.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	start, end := r.scrapes[0].Time, r.scrapes[len(r.scrapes)-1].Time
@@ -97,10 +93,6 @@ func checkPanels(t *testing.T, r *run, eng *promql.Engine, haveOldestAge bool) {
 	require.NoError(t, err)
 	for _, p := range d.Panels {
 		for _, tg := range p.Targets {
-			if strings.Contains(tg.Expr, oldestAgeMetric) && !haveOldestAge {
-				t.Logf("skipped until the gauge exists: panel %q", p.Title)
-				continue
-			}
 			expr, err := Substitute(tg.Expr, evalVars)
 			require.NoError(t, err)
 			m := rangeQuery(t, ctx, eng, r.store, expr, start, end)
@@ -109,10 +101,6 @@ func checkPanels(t *testing.T, r *run, eng *promql.Engine, haveOldestAge bool) {
 	}
 	for _, v := range d.Templating.List {
 		if v.Type != "query" {
-			continue
-		}
-		if v.Name == "processor" && !haveOldestAge {
-			t.Log("skipped until the processor attribute exists (it lands with the queue age gauge): variable processor")
 			continue
 		}
 		sel, label, err := v.LabelValues()
