@@ -46,6 +46,5 @@ WORKDIR /var/lib/otelcol-resilient
 EXPOSE 4317 4318 13133 8888
 
 ENTRYPOINT ["/otelcol-resilient"]
-# The feature gate labels each resilientsink instance's metrics with its
-# pipeline (see deploy/docker/config.yaml).
-CMD ["--config", "/etc/otelcol-resilient/config.yaml", "--feature-gates=telemetry.newPipelineTelemetry"]
+# No feature gates: the image runs the collector's defaults, as tested.
+CMD ["--config", "/etc/otelcol-resilient/config.yaml"]

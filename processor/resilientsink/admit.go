@@ -24,10 +24,11 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	if items == 0 {
 		return nil
 	}
-	b := batch[T]{data: data, items: items, arrived: time.Now()}
+	b := batch[T]{data: data, items: items}
 	b.bytes, b.exact = c.est.estimate(data, items)
-	if c.bytes != nil && b.bytes > c.limitBytes {
-		c.sizeExactly(&b)
+	b.arrived = c.arrival(b.exact)
+	if c.tooLarge(b) {
+		b = c.sizedExactly(b)
 	}
 	if c.tooLarge(b) {
 		return c.refuseTooLarge(b)
@@ -38,6 +39,28 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 		return c.admitBlocking(ctx, b)
 	}
 	return c.admitNow(b)
+}
+
+// arrival is the arrival time to stamp on a new batch. Reading the clock costs
+// a noticeable share of an admission, so it is read only when it matters or
+// is cheap by comparison: with max_age (which needs the exact time), for a
+// batch the estimator sizes exactly anyway, and when nothing is held (the
+// batch will be the oldest). Otherwise the batch gets the last time the
+// processor read: at such an admission, at each delivery, and at each
+// collection of the queue_oldest_age gauge. So an arrival time is at most one
+// of those intervals early, and queue_oldest_age errs on the old side.
+func (c *core[T]) arrival(sampled bool) time.Time {
+	if c.cfg.MaxAge > 0 || sampled || c.heldBatches.Load() == 0 {
+		return c.readClock()
+	}
+	return time.Unix(0, c.lastNow.Load())
+}
+
+// readClock reads the clock and keeps the reading for arrival.
+func (c *core[T]) readClock() time.Time {
+	now := time.Now()
+	c.lastNow.Store(now.UnixNano())
+	return now
 }
 
 // tooLarge reports whether b alone is larger than the whole memory budget.
@@ -55,13 +78,16 @@ func (c *core[T]) refuseTooLarge(b batch[T]) error {
 	return nil
 }
 
-// sizeExactly replaces an estimated size of b by its exact size, before a
-// decision that drops, evicts for, or refuses b: an estimate drawn from other
-// batches must not cost data.
-func (c *core[T]) sizeExactly(b *batch[T]) {
+// sizedExactly returns b with its exact size in place of an estimate, for a
+// decision that refuses b or finds it too large: an estimate drawn from other
+// batches must not decide that. (The drop policies, which run on every
+// admission under sustained overload, use the estimate: exact sizing there
+// would cost several microseconds per batch.)
+func (c *core[T]) sizedExactly(b batch[T]) batch[T] {
 	if !b.exact {
 		b.bytes, b.exact = c.est.exact(b.data, b.items), true
 	}
+	return b
 }
 
 // admitNow admits b without waiting: drop_oldest, drop_newest and reject.
@@ -73,12 +99,11 @@ func (c *core[T]) admitNow(b batch[T]) error {
 		return c.refuse(b.items, errShutDown)
 	}
 	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) {
-		if !b.exact {
-			// Size it exactly, outside the lock, before an overflow
-			// decision, then try again.
+		if !b.exact && c.cfg.Overflow == OverflowPolicyReject {
+			// Size it exactly, outside the lock, before refusing it,
+			// then try again.
 			c.mu.Unlock()
-			c.sizeExactly(&b)
-			if c.tooLarge(b) {
+			if b = c.sizedExactly(b); c.tooLarge(b) {
 				c.sig.unref(b.data)
 				return c.refuseTooLarge(b)
 			}
@@ -195,8 +220,7 @@ func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
 	reserved := c.tryReserve(b.bytes)
 	if !reserved && !b.exact {
 		// Size it exactly before waiting and perhaps refusing.
-		c.sizeExactly(&b)
-		if c.tooLarge(b) {
+		if b = c.sizedExactly(b); c.tooLarge(b) {
 			c.sig.unref(b.data)
 			return c.refuseTooLarge(b)
 		}

@@ -14,8 +14,10 @@ import (
 // liveInstances numbers the live instances of each (processor ID, signal).
 // The collector builds one instance per pipeline, so one ID used in two
 // pipelines of the same signal makes two instances with the same processor
-// and signal attributes; the second gets an instance attribute as well, so
-// that no two instances share a series.
+// and signal attributes; the second's processor attribute reads "<id>#2" (and
+// so on), so that no two instances share a series and every series has the
+// same two attributes. (An attribute named instance would clash with the
+// label Prometheus gives every scraped target.)
 var liveInstances = struct {
 	sync.Mutex
 	taken map[string]map[int]bool
@@ -38,12 +40,13 @@ func instanceAttrs(id component.ID, signal string) ([]attribute.KeyValue, func()
 	taken[n] = true
 	liveInstances.Unlock()
 
-	attrs := []attribute.KeyValue{
-		attribute.String("processor", id.String()),
-		attribute.String("signal", signal),
-	}
+	name := id.String()
 	if n > 0 {
-		attrs = append(attrs, attribute.String("instance", strconv.Itoa(n+1)))
+		name += "#" + strconv.Itoa(n+1)
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("processor", name),
+		attribute.String("signal", signal),
 	}
 	var once sync.Once
 	return attrs, func() {

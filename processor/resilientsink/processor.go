@@ -31,7 +31,7 @@ type batch[T any] struct {
 	// exact is set when bytes comes from the batch's exact size rather than
 	// the estimator's per-item price.
 	exact bool
-	// arrived is when ConsumeX offered the batch.
+	// arrived is when ConsumeX offered the batch (see core.arrival).
 	arrived time.Time
 	// firstFail is when the first delivery of this batch failed; zero before.
 	firstFail time.Time
@@ -74,6 +74,9 @@ type core[T any] struct {
 	// cancelWorkers stops the workers and their deliveries in flight.
 	cancelWorkers context.CancelFunc
 	workers       sync.WaitGroup
+
+	// lastNow is the last clock reading, in UnixNano, for arrival stamps.
+	lastNow atomic.Int64
 
 	// Held = queued + in flight.
 	heldBatches atomic.Int64

@@ -62,6 +62,10 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 			c.abandonFlights()
 		}
 	}
+	// Close the ring first: a worker still finishing after an abandonment
+	// that puts a batch back then drops it (reason shutdown) instead of
+	// leaving it behind this sweep.
+	c.ring.Close()
 	for {
 		b, ok := c.ring.TryPop()
 		if !ok {
@@ -110,7 +114,7 @@ const drainWindDown = time.Second
 // why it stopped.
 func (c *core[T]) drain(ctx context.Context, deadline time.Time, hasDeadline bool) string {
 	if hasDeadline {
-		windDown := min(drainWindDown, time.Until(deadline)/10)
+		windDown := min(drainWindDown, max(0, time.Until(deadline)/10))
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-windDown))
 		defer cancel()

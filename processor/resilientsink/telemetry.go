@@ -88,7 +88,7 @@ func (c *core[T]) registerGauges() error {
 		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(func() int64 { return c.limitBytes })),
 		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(c.breakerState)),
 		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(_ context.Context, o metric.Float64Observer) error {
-			o.Observe(c.oldestAge(time.Now()).Seconds(), c.tel.observe...)
+			o.Observe(c.oldestAge(c.readClock()).Seconds(), c.tel.observe...)
 			return nil
 		}),
 	} {

@@ -240,7 +240,7 @@ func (c *core[T]) deliver(ctx context.Context, b batch[T]) error {
 	if !h.Enabled(ctx) {
 		return c.call(ctx, b.data)
 	}
-	start := time.Now()
+	start := c.readClock()
 	err := c.call(ctx, b.data)
 	outcome := c.tel.success
 	if err != nil {

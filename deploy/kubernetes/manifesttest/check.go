@@ -33,8 +33,6 @@ const (
 	ExporterShutdownMargin = 10 * time.Second
 	// GOMEMLIMIT must lie between these fractions of the memory limit.
 	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
-	// pipelineTelemetryGate labels component metrics with their pipeline.
-	pipelineTelemetryGate = "telemetry.newPipelineTelemetry"
 )
 
 // Subject is what the checks look at: the workload, its collector container,
@@ -119,37 +117,21 @@ func Check(r *Rendered) error {
 	errs = append(errs, s.checkFilesink()...)
 	errs = append(errs, s.checkPorts(r)...)
 	errs = append(errs, s.Config.checkSyncExporters()...)
-	errs = append(errs, CheckTelemetry(s.Config, s.Container.Args)...)
+	errs = append(errs, CheckFeatureGates(slices.Concat(s.Container.Command, s.Container.Args))...)
 	return errors.Join(errs...)
 }
 
-// CheckTelemetry checks that, with more than one resilientsink instance, the
-// collector labels each instance's metrics: the telemetry.newPipelineTelemetry
-// feature gate injects the pipeline and component IDs as scope attributes, and
-// the Prometheus reader exports them only with without_scope_info false.
-// Without both, the instances' counters add up into one series and their
-// gauges overwrite one another.
-func CheckTelemetry(cfg *CollectorConfig, args []string) []error {
-	insts, err := cfg.Instances()
-	if err != nil {
-		return []error{err}
-	}
-	if len(insts) < 2 {
-		return nil
-	}
-	var errs []error
-	if !slices.Contains(featureGates(args), pipelineTelemetryGate) {
-		errs = append(errs, fmt.Errorf("args must enable %s (%d resilientsink instances would share one series), got %q", pipelineTelemetryGate, len(insts), args))
-	}
-	for _, r := range cfg.Service.Telemetry.Metrics.Readers {
-		if r.Pull == nil || r.Pull.Exporter.Prometheus == nil {
-			continue
-		}
-		if w := r.Pull.Exporter.Prometheus.WithoutScopeInfo; w == nil || *w {
-			errs = append(errs, fmt.Errorf("service::telemetry::metrics prometheus without_scope_info must be false (%d resilientsink instances would share one series), got %s", len(insts), show(w)))
+// CheckFeatureGates checks that args set no feature gate, neither enabling nor
+// disabling one: deployments run the collector with its default gates, as the
+// project tests it and as users run it. (Each resilientsink instance labels its
+// own metrics with processor and signal; no gate is needed for that.)
+func CheckFeatureGates(args []string) []error {
+	for _, a := range args {
+		if a == "--feature-gates" || strings.HasPrefix(a, "--feature-gates=") {
+			return []error{fmt.Errorf("args must not set --feature-gates (the collector runs with its default gates, as tested), got %q", args)}
 		}
 	}
-	return errs
+	return nil
 }
 
 // featureGates returns the gates enabled by --feature-gates arguments

@@ -145,6 +145,7 @@ func CheckDockerfile(dockerfile, makefile, builderConfig []byte) (Image, error) 
 			fail("ENTRYPOINT %s must be the binary copied from %s of stage %s, got %+v", img.Binary, binary, build.Name, c)
 		}
 		img.Args = cmd[1:]
+		errs = append(errs, CheckFeatureGates(img.Args)...)
 		img.ConfigPath = configArg(cmd[1:])
 		if c, ok := copies[img.ConfigPath]; !ok || c.from != "" || len(c.src) != 1 {
 			fail("default command must pass --config with a file copied from the repository, got %q", cmd[1:])

@@ -47,9 +47,8 @@ type ServiceConfig struct {
 				Pull *struct {
 					Exporter struct {
 						Prometheus *struct {
-							Host             string `json:"host"`
-							Port             int    `json:"port"`
-							WithoutScopeInfo *bool  `json:"without_scope_info"`
+							Host string `json:"host"`
+							Port int    `json:"port"`
 						} `json:"prometheus"`
 					} `json:"exporter"`
 				} `json:"pull"`

@@ -35,7 +35,7 @@ func freePort(t *testing.T) int {
 // connections: the backend logs pipeline's breaker opens, the health check
 // that liveness and readiness probe keeps answering 200 (no restart, the queue
 // survives), the file pipeline still writes, each instance has its own metric
-// series, and on SIGTERM the health check turns unready at once and the
+// series without any feature gate (labelled processor and signal), and on SIGTERM the health check turns unready at once and the
 // collector exits within the grace period minus preStop.
 func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	bin := otelcolBin(t)
@@ -94,7 +94,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	breaker := func(pipeline string) string {
+	// breaker returns the breaker_state of one instance, "" unless exactly one
+	// series carries its processor and signal labels.
+	breaker := func(processor, signal string) string {
 		resp, getErr := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
 		if getErr != nil {
 			return ""
@@ -102,17 +104,22 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<20)
+		var values []string
 		for sc.Scan() {
 			l := sc.Text()
 			if strings.HasPrefix(l, "otelcol_processor_resilientsink_breaker_state{") &&
-				strings.Contains(l, `otel_scope_otelcol_pipeline_id="`+pipeline+`"`) {
-				return l[strings.LastIndexByte(l, ' ')+1:]
+				strings.Contains(l, `processor="`+processor+`"`) && strings.Contains(l, `signal="`+signal+`"`) {
+				values = append(values, l[strings.LastIndexByte(l, ' ')+1:])
 			}
 		}
-		return ""
+		if len(values) != 1 {
+			return ""
+		}
+		return values[0]
 	}
-	require.Eventually(t, func() bool { return breaker("logs/backend") == "2" }, 30*time.Second, 100*time.Millisecond, "breaker of logs/backend opens")
-	assert.Equal(t, "0", breaker("logs/file"), "the file pipeline's breaker stays closed")
+	require.Eventually(t, func() bool { return breaker("resilientsink/backend", "logs") == "2" }, 30*time.Second, 100*time.Millisecond, "breaker of logs/backend opens")
+	assert.Equal(t, "0", breaker("resilientsink/file", "logs"), "the file pipeline's breaker stays closed")
+	assert.Equal(t, "0", breaker("resilientsink/backend", "traces"), "the traces/backend breaker, another series, stays closed")
 	assert.Equal(t, http.StatusOK, status(), "an open breaker must not fail liveness or readiness")
 	require.Eventually(t, func() bool {
 		b, readErr := os.ReadFile(filepath.Join(dir, "logs.jsonl"))

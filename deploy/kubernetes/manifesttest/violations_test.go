@@ -167,26 +167,24 @@ func TestCheckCatchesViolations(t *testing.T) {
 			mutate: func(_ *testing.T, r *Rendered) {
 				ctr(r).Args = append(ctr(r).Args, "--feature-gates=+extension.healthcheck.useComponentStatus")
 			},
-			want: []string{`args must not enable extension.healthcheck.useComponentStatus (liveness would fail on a recoverable error), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=telemetry.newPipelineTelemetry" "--feature-gates=+extension.healthcheck.useComponentStatus"]`},
+			want: []string{
+				`args must not enable extension.healthcheck.useComponentStatus (liveness would fail on a recoverable error), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=+extension.healthcheck.useComponentStatus"]`,
+				`args must not set --feature-gates (the collector runs with its default gates, as tested), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=+extension.healthcheck.useComponentStatus"]`,
+			},
 		},
 		{
-			name:   "no pipeline telemetry gate",
-			mutate: func(_ *testing.T, r *Rendered) { ctr(r).Args = ctr(r).Args[:1] },
-			want:   []string{`args must enable telemetry.newPipelineTelemetry (6 resilientsink instances would share one series), got ["--config=/etc/otelcol-resilient/config.yaml"]`},
-		},
-		{
-			name: "pipeline telemetry gate disabled",
+			name: "alpha telemetry gate",
 			mutate: func(_ *testing.T, r *Rendered) {
-				ctr(r).Args[1] = "--feature-gates=-telemetry.newPipelineTelemetry"
+				ctr(r).Args = append(ctr(r).Args, "--feature-gates=telemetry.newPipelineTelemetry")
 			},
-			want: []string{`args must enable telemetry.newPipelineTelemetry (6 resilientsink instances would share one series), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=-telemetry.newPipelineTelemetry"]`},
+			want: []string{`args must not set --feature-gates (the collector runs with its default gates, as tested), got ["--config=/etc/otelcol-resilient/config.yaml" "--feature-gates=telemetry.newPipelineTelemetry"]`},
 		},
 		{
-			name: "scope info dropped",
-			mutate: func(t *testing.T, r *Rendered) {
-				replaceConfig(t, r, "without_scope_info: false", "without_scope_info: true")
+			name: "gate disabled, flag and value apart, in command",
+			mutate: func(_ *testing.T, r *Rendered) {
+				ctr(r).Command = []string{"/otelcol-resilient", "--feature-gates", "-telemetry.disableHighCardinalityMetrics"}
 			},
-			want: []string{"service::telemetry::metrics prometheus without_scope_info must be false (6 resilientsink instances would share one series), got true"},
+			want: []string{`args must not set --feature-gates (the collector runs with its default gates, as tested), got ["/otelcol-resilient" "--feature-gates" "-telemetry.disableHighCardinalityMetrics" "--config=/etc/otelcol-resilient/config.yaml"]`},
 		},
 		{
 			name: "health_check on loopback",
@@ -259,7 +257,11 @@ func TestCheckCatchesViolations(t *testing.T) {
 			mutate: func(t *testing.T, r *Rendered) {
 				replaceConfig(t, r, "processors: [resilientsink/file]", "processors: [resilientsink/file, batch]")
 			},
-			want: []string{"pipeline logs/file: resilientsink must be the last processor, got [resilientsink/file batch]"},
+			want: []string{
+				"pipeline logs/file: resilientsink must be the last processor, got [resilientsink/file batch]",
+				"pipeline metrics/file: resilientsink must be the last processor, got [resilientsink/file batch]",
+				"pipeline traces/file: resilientsink must be the last processor, got [resilientsink/file batch]",
+			},
 		},
 		{
 			name: "preStop exec",
@@ -274,10 +276,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 			r := render(t, baseDir)
 			require.NoError(t, Check(r), "the base passes before the mutation")
 			tt.mutate(t, r)
-			lines := errLines(Check(r))
-			for _, w := range tt.want {
-				assert.Contains(t, lines, w)
-			}
+			assert.ElementsMatch(t, tt.want, errLines(Check(r)), "exactly the expected violations")
 		})
 	}
 }
