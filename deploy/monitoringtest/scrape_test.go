@@ -32,8 +32,8 @@ func TestParseScrapeHistogram(t *testing.T) {
 	assert.False(t, ok)
 }
 
-// TestParseScrapeTargetLabelClash: a scraped instance label (resilientsink's
-// attribute for a second instance of one ID) survives as exported_instance.
+// TestParseScrapeTargetLabelClash: a scraped instance label (should a
+// component ever export one) survives as exported_instance, as in Prometheus.
 func TestParseScrapeTargetLabelClash(t *testing.T) {
 	body := "# TYPE g gauge\ng{instance=\"2\",processor=\"resilientsink\"} 1\n"
 	s, err := ParseScrape([]byte(body), time.Unix(0, 0), labels.FromStrings("instance", "host:8888", "job", "j"))
