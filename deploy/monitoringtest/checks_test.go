@@ -4,7 +4,6 @@
 package monitoringtest
 
 import (
-	"context"
 	"maps"
 	"math"
 	"slices"
@@ -50,17 +49,17 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 	}
 	for _, v := range d.Templating.List {
 		if v.Type == "query" {
-			sel, _, err := v.LabelValues()
-			require.NoError(t, err)
+			sel, _, lerr := v.LabelValues()
+			require.NoError(t, lerr)
 			exprs = append(exprs, sel)
 		}
 	}
 	used := map[string]bool{}
 	for _, e := range exprs {
-		sub, err := Substitute(e, evalVars)
-		require.NoError(t, err)
-		names, err := MetricNames(sub)
-		require.NoError(t, err, sub)
+		sub, serr := Substitute(e, evalVars)
+		require.NoError(t, serr)
+		names, nerr := MetricNames(sub)
+		require.NoError(t, nerr, sub)
 		for _, n := range names {
 			used[n] = true
 		}
@@ -70,14 +69,14 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 		if !assert.True(t, ok, "%s is used by the pack but is in no scrape of the run; families: %v", n, ourFamilies(merged)) {
 			continue
 		}
-		_, err := MatchMetadata(fam, typ, md)
-		assert.NoError(t, err, "%s", n)
+		_, merr := MatchMetadata(fam, typ, md)
+		require.NoError(t, merr, "%s", n)
 	}
 	for fam, typ := range merged.Types {
 		for _, prefix := range []string{"otelcol_processor_resilientsink_", "otelcol_exporter_filesink_", "otelcol_exporter_consolesink_"} {
 			if strings.HasPrefix(fam, prefix) {
-				_, err := MatchMetadata(fam, typ, md)
-				assert.NoError(t, err, "scraped family %s", fam)
+				_, merr := MatchMetadata(fam, typ, md)
+				require.NoError(t, merr, "scraped family %s", fam)
 			}
 		}
 	}
@@ -87,15 +86,15 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 // the run, and every query variable finds its label.
 func checkPanels(t *testing.T, r *run, eng *promql.Engine) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	start, end := r.scrapes[0].Time, r.scrapes[len(r.scrapes)-1].Time
 	d, err := LoadDashboard(dashboardFile)
 	require.NoError(t, err)
 	for _, p := range d.Panels {
 		for _, tg := range p.Targets {
-			expr, err := Substitute(tg.Expr, evalVars)
-			require.NoError(t, err)
-			m := rangeQuery(t, ctx, eng, r.store, expr, start, end)
+			expr, serr := Substitute(tg.Expr, evalVars)
+			require.NoError(t, serr)
+			m := rangeQuery(t, eng, r.store, expr, start, end)
 			assert.True(t, hasNumber(m), "panel %q target %s returns data in the run: %s", p.Title, tg.RefID, expr)
 		}
 	}
@@ -103,15 +102,15 @@ func checkPanels(t *testing.T, r *run, eng *promql.Engine) {
 		if v.Type != "query" {
 			continue
 		}
-		sel, label, err := v.LabelValues()
-		require.NoError(t, err)
-		sel, err = Substitute(sel, evalVars)
-		require.NoError(t, err)
+		sel, label, lerr := v.LabelValues()
+		require.NoError(t, lerr)
+		sel, lerr = Substitute(sel, evalVars)
+		require.NoError(t, lerr)
 		if v.Name == "reason" {
 			continue // its series exist only once something was dropped; checked by the dropped panel
 		}
-		vec, err := Instant(ctx, eng, r.store, sel, end)
-		require.NoError(t, err)
+		vec, ierr := Instant(ctx, eng, r.store, sel, end)
+		require.NoError(t, ierr)
 		found := slices.ContainsFunc(vec, func(s promql.Sample) bool { return s.Metric.Get(label) != "" })
 		assert.True(t, found, "variable %s: %s has series with label %s", v.Name, sel, label)
 	}
@@ -135,16 +134,17 @@ func checkAccounting(t *testing.T, a *collector, r *run, eng *promql.Engine) {
 	eventually(t, 15*time.Second, "the accounting panel to read 0 once the load stopped", func() bool {
 		s := a.scrape()
 		require.NoError(t, s.Load(r.store))
-		vec, err := Instant(context.Background(), eng, r.store, expr, s.Time)
-		require.NoError(t, err)
+		vec, ierr := Instant(t.Context(), eng, r.store, expr, s.Time)
+		require.NoError(t, ierr)
 		last = vec
 		return len(vec) > 0 && !slices.ContainsFunc(vec, func(s promql.Sample) bool { return s.F != 0 })
 	})
 	t.Logf("accounting panel: %v", last)
 }
 
-func rangeQuery(t *testing.T, ctx context.Context, eng *promql.Engine, st *MemStore, expr string, start, end time.Time) promql.Matrix {
+func rangeQuery(t *testing.T, eng *promql.Engine, st *MemStore, expr string, start, end time.Time) promql.Matrix {
 	t.Helper()
+	ctx := t.Context()
 	q, err := eng.NewRangeQuery(ctx, st, nil, expr, start, end, time.Second)
 	require.NoError(t, err, expr)
 	defer q.Close()

@@ -119,7 +119,7 @@ func startCollector(t *testing.T, name, cfg string) *collector {
 		require.NoError(t, os.WriteFile(p, []byte(r.Replace(s)), 0o600))
 		args = append(args, "--config=file:"+p)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	c.cmd = exec.CommandContext(ctx, otelcolBin(t), args...)
 	logs, err := os.Create(filepath.Join(c.dir, "collector.log"))
 	require.NoError(t, err)

@@ -4,7 +4,6 @@
 package monitoringtest
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ func TestRuleEvaluatorFor(t *testing.T) {
 	for i, v := range values {
 		ts := t0.Add(time.Duration(i) * time.Second)
 		require.NoError(t, st.Append(ls, ts.UnixMilli(), v))
-		f, err := ev.Eval(context.Background(), ts)
+		f, err := ev.Eval(t.Context(), ts)
 		require.NoError(t, err)
 		if len(f) > 0 {
 			fired = append(fired, i)

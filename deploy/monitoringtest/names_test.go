@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/model"
-	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestMatchMetadata: the exported family must be otelcol_ + the metadata name
@@ -39,9 +39,9 @@ func TestMatchMetadata(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := MatchMetadata(tt.family, tt.typ, md)
 			if tt.wantErr == "" {
-				assert.NoError(t, err)
+				require.NoError(t, err)
 			} else {
-				assert.EqualError(t, err, tt.wantErr)
+				require.EqualError(t, err, tt.wantErr)
 			}
 		})
 	}

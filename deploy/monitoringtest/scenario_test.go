@@ -4,7 +4,6 @@
 package monitoringtest
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -158,7 +157,7 @@ type run struct {
 // dashboard and the rules against the exported names and metadata.yaml, every
 // panel query for data, and the accounting panel for 0.
 func TestAlertsOnDeadDownstream(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	alerts, err := LoadRules(rulesFile)
 	require.NoError(t, err)
 	md, err := LoadMetadata(metadataFiles...)

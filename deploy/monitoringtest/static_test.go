@@ -90,16 +90,16 @@ func TestDashboardValidates(t *testing.T) {
 		if v.Type != "query" {
 			continue
 		}
-		sel, _, err := v.LabelValues()
-		require.NoError(t, err)
-		_, err = parseWithVars(sel)
-		assert.NoError(t, err, "variable %s", v.Name)
+		sel, _, lerr := v.LabelValues()
+		require.NoError(t, lerr)
+		_, perr := parseWithVars(sel)
+		require.NoError(t, perr, "variable %s", v.Name)
 	}
 	n := 0
 	for _, p := range d.Panels {
 		for _, tg := range p.Targets {
-			_, err := parseWithVars(tg.Expr)
-			assert.NoError(t, err, "panel %q target %s", p.Title, tg.RefID)
+			_, perr := parseWithVars(tg.Expr)
+			require.NoError(t, perr, "panel %q target %s", p.Title, tg.RefID)
 			n++
 		}
 	}
