@@ -3,6 +3,7 @@ module github.com/resilientsink/resilientsink
 go 1.26.0
 
 require (
+	github.com/gofrs/flock v0.13.0
 	github.com/klauspost/compress v1.20.3
 	github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter v0.165.0
 	github.com/sony/gobreaker/v2 v2.4.0

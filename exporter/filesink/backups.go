@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -22,8 +21,9 @@ import (
 // including those left uncompressed by an earlier process.
 type backupWorker struct {
 	set    writerSettings
+	fs     fileSystem
 	logger *zap.Logger
-	obs    *observer
+	obs    *observerSet // failures are counted for every exporter of the file
 
 	wake   chan struct{} // one pending pass at most
 	quit   chan struct{} // closed by stop: finish the pass, then return
@@ -32,10 +32,10 @@ type backupWorker struct {
 	wg     sync.WaitGroup
 }
 
-func startBackupWorker(set writerSettings, logger *zap.Logger, obs *observer) *backupWorker {
+func startBackupWorker(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observerSet) *backupWorker {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &backupWorker{
-		set: set, logger: logger, obs: obs,
+		set: set, fs: fs, logger: logger, obs: obs,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}
@@ -90,6 +90,7 @@ func (b *backupWorker) run() {
 
 // pass compresses every uncompressed backup, then applies the caps.
 func (b *backupWorker) pass() {
+	b.recoverTmps()
 	list, err := b.list()
 	if err != nil {
 		b.logger.Warn("Cannot list backups", zap.String("path", b.set.path), zap.Error(err))
@@ -103,7 +104,7 @@ func (b *backupWorker) pass() {
 			if b.ctx.Err() != nil {
 				return
 			}
-			np, err := compressFile(b.ctx, list[i].path, c, b.set.mode)
+			np, err := compressFile(b.ctx, list[i].path, c, b.set.mode, b.fs.syncDir)
 			if err != nil {
 				b.obs.writeError(b.ctx)
 				b.logger.Warn("Cannot compress backup", zap.String("backup", list[i].path), zap.Error(err))
@@ -128,12 +129,6 @@ func (b *backupWorker) list() ([]backupFile, error) {
 	var out []backupFile
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
-			continue
-		}
-		if strings.HasSuffix(e.Name(), ".tmp") && strings.HasPrefix(e.Name(), stem+"-") {
-			if _, ok := parseBackup(strings.TrimSuffix(e.Name(), ".tmp"), stem, ext); ok {
-				_ = os.Remove(filepath.Join(dir, e.Name())) // an interrupted compression
-			}
 			continue
 		}
 		bf, ok := parseBackup(e.Name(), stem, ext)
@@ -172,8 +167,9 @@ func (b *backupWorker) prune(list []backupFile) {
 }
 
 // compressFile writes src.gz or src.zst (through a .tmp file, fsynced, then
-// renamed) and removes src. It returns the new path.
-func compressFile(ctx context.Context, src string, c Compression, mode os.FileMode) (string, error) {
+// renamed, then the folder fsynced) and only then removes src. It returns
+// the new path.
+func compressFile(ctx context.Context, src string, c Compression, mode os.FileMode, syncDir func(string) error) (string, error) {
 	suffix := ".gz"
 	if c == CompressionZstd {
 		suffix = ".zst"
@@ -205,6 +201,12 @@ func compressFile(ctx context.Context, src string, c Compression, mode os.FileMo
 		_ = os.Remove(dst + ".tmp")
 		return "", err
 	}
+	// The rename must be on disk before the removal: a power loss could
+	// otherwise keep the removal and lose the rename, and with it both copies.
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return dst, fmt.Errorf("keep %q after compression: %w", src, err)
+	}
+	_ = in.Close() // before the removal: Windows cannot remove an open file
 	if err := os.Remove(src); err != nil {
 		return dst, fmt.Errorf("remove %q after compression: %w", src, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -202,18 +201,9 @@ func BenchmarkWriteThroughput(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if err := w.close(ctx); err != nil {
+			if err := w.close(ctx, nil); err != nil {
 				b.Fatal(err)
 			}
 		})
 	}
-}
-
-// cpuTime is the user plus system CPU time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

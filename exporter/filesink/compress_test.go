@@ -53,7 +53,7 @@ func TestCompressedBackupsReadable(t *testing.T) {
 					require.NoError(t, w.write(context.Background(), rec, nil))
 					clk.Advance(time.Millisecond)
 				}
-				require.NoError(t, w.close(context.Background()))
+				require.NoError(t, w.close(context.Background(), nil))
 				suffix := map[Compression]string{CompressionGzip: ".gz", CompressionZstd: ".zst"}[c]
 				total := 0
 				for _, name := range backups(t, dir) {
@@ -94,7 +94,7 @@ func TestLeftoversOfEarlierRunAreCompressed(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "logs-2026-01-01T00-00-00.000.jsonl.gz.tmp"), []byte("partial"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "unrelated.txt"), []byte("keep"), 0o600))
 	w := rotatingWriter(t, dir, FormatJSON, RotationConfig{MaxMegabytes: 1, Compression: CompressionGzip}, newFakeClock())
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, []string{"logs-2026-01-01T00-00-00.000.jsonl.gz", "unrelated.txt"}, backups(t, dir))
 	assert.Equal(t, rec, readBackup(t, filepath.Join(dir, "logs-2026-01-01T00-00-00.000.jsonl.gz")))
 }

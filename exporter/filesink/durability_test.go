@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,8 +79,14 @@ func TestGroupCommitSharesFsyncs(t *testing.T) {
 
 func TestFsyncErrorReachesEveryWaiterAndIsRetryable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
-	var ff *faultFile
-	fs := faultFS(func() *faultFile { ff = &faultFile{syncErr: syscall.EIO}; return ff }, nil, nil)
+	opened := 0
+	fs := faultFS(func() *faultFile { // the first file fails every fsync, later ones work
+		opened++
+		if opened == 1 {
+			return &faultFile{syncErr: syscall.EIO}
+		}
+		return &faultFile{}
+	}, nil, nil)
 	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)
 	rec := logsRecord(t, FormatJSON, 1)
 	errs := make(chan error, 8)
@@ -89,13 +96,21 @@ func TestFsyncErrorReachesEveryWaiterAndIsRetryable(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
+	failed := 0
 	for err := range errs {
+		if err == nil {
+			continue // written after the failure was seen: it went to the new file
+		}
+		failed++
 		require.ErrorIs(t, err, syscall.EIO)
 		assert.False(t, consumererror.IsPermanent(err))
 		assert.Contains(t, err.Error(), "fsync \""+path+"\"")
 	}
-	ff.syncErr = nil
-	require.NoError(t, w.write(context.Background(), rec, nil), "a later fsync that works covers everything")
+	require.Positive(t, failed)
+	require.NoError(t, w.write(context.Background(), rec, nil), "the next write goes to a new file, whose fsync works")
+	require.NoError(t, w.close(context.Background(), nil))
+	assert.Equal(t, 2, opened)
+	assert.Len(t, readJSONLines(t, mustRead(t, path)), 8-failed+1, "every acknowledged write is in the new file")
 }
 
 func TestSyncedWaitHonoursContext(t *testing.T) {
@@ -128,7 +143,7 @@ func TestFlushedWritesWithoutFsync(t *testing.T) {
 	require.NoError(t, w.write(context.Background(), rec, nil))
 	assert.Equal(t, rec, mustRead(t, path), "on disk (page cache) when write returns")
 	assert.Zero(t, ff.syncs.Load())
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Equal(t, int64(1), ff.syncs.Load(), "close fsyncs")
 }
 
@@ -146,7 +161,7 @@ func TestBufferedFlushesOnIntervalAndAtClose(t *testing.T) {
 	require.NoError(t, w2.write(context.Background(), rec, nil))
 	require.NoError(t, w2.write(context.Background(), rec, nil))
 	assert.Empty(t, mustRead(t, path2), "still in the process buffer")
-	require.NoError(t, w2.close(context.Background()))
+	require.NoError(t, w2.close(context.Background(), nil))
 	assert.Equal(t, cat(rec, rec), mustRead(t, path2), "close flushes")
 	assert.Zero(t, ff.syncs.Load(), "buffered never fsyncs")
 }
@@ -184,7 +199,7 @@ func TestBufferedRefusesWhenPendingBytesPassLimit(t *testing.T) {
 	assert.LessOrEqual(t, len(w.buf), w.maxPending)
 	w.mu.Unlock()
 	ff.setFailWrite(nil)
-	require.NoError(t, w.close(context.Background()))
+	require.NoError(t, w.close(context.Background(), nil))
 	assert.Zero(t, len(mustRead(t, path))%len(rec))
 }
 
@@ -203,9 +218,12 @@ func TestFsyncFailureFailsWritesMadeDuringIt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "logs.jsonl")
 	gate, release := syncGate(t)
 	started := make(chan struct{}, 4)
+	var opened atomic.Int64
 	fs := faultFS(func() *faultFile {
 		ff := &faultFile{syncGate: gate, syncStarted: started}
-		ff.failSyncs.Store(1) // the first fsync fails, later ones work
+		if opened.Add(1) == 1 {
+			ff.failSyncs.Store(1) // the first fsync fails, later ones work
+		}
 		return ff
 	}, nil, nil)
 	w := testWriter(t, writerSettings{path: path, durability: DurabilitySynced}, fs)

@@ -3,7 +3,6 @@ package filesink // import "github.com/resilientsink/resilientsink/exporter/file
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -47,9 +46,14 @@ var (
 	protoMetrics = &pmetric.ProtoMarshaler{}
 )
 
+// maxFrameBytes is the largest proto request written (1 GiB). Start-up
+// repair reads a larger frame length as corruption, never as a torn frame,
+// so a damaged header cannot make it cut more than this.
+const maxFrameBytes = 1 << 30
+
 func appendFrame(dst, msg []byte) ([]byte, error) {
-	if len(msg) > math.MaxUint32 {
-		return dst, consumererror.NewPermanent(fmt.Errorf("request of %d bytes does not fit a 4-byte length prefix", len(msg)))
+	if len(msg) > maxFrameBytes {
+		return dst, consumererror.NewPermanent(fmt.Errorf("request of %d bytes is larger than the largest proto frame (%d bytes)", len(msg), maxFrameBytes))
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(msg)))
 	return append(dst, msg...), nil

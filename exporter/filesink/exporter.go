@@ -45,7 +45,7 @@ func newFileExporter(cfg *Config, set exporter.Settings, signal string) (*fileEx
 	}
 	return &fileExporter{
 		cfg: cfg, signal: signal, logger: set.Logger,
-		tb: tb, obs: &observer{tb: tb}, fs: defaultFileSystem(),
+		tb: tb, obs: newObserver(tb, set.ID, signal), fs: defaultFileSystem(),
 	}, nil
 }
 
@@ -102,7 +102,7 @@ func (e *fileExporter) stop(ctx context.Context) error {
 	e.shutdown = true
 	var err error
 	if e.w != nil {
-		err = registry.release(ctx, e.w)
+		err = registry.release(ctx, e.w, e.obs)
 	}
 	e.tb.Shutdown()
 	return err

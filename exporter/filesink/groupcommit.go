@@ -94,8 +94,10 @@ func (w *writer) runSyncRound(ctx context.Context, r *syncRound, obs *observer) 
 			err = fmt.Errorf("fsync %q: %w", w.set.path, err)
 			// Linux may drop the dirty pages of a failed fsync, so a later
 			// fsync that works proves nothing for them: every write made
-			// before the failure was seen gets the error (and is retried).
+			// before the failure was seen gets the error (and is retried),
+			// and later writes go to a new file.
 			upTo = w.seq.Load()
+			w.fsyncFailed.Store(true)
 		}
 	}
 	w.fileMu.RUnlock()

@@ -57,9 +57,15 @@ func testWriter(t *testing.T, set writerSettings, fs fileSystem) *writer {
 	if fs.now == nil {
 		fs.now = defaultFileSystem().now
 	}
+	if fs.rename == nil {
+		fs.rename = os.Rename
+	}
+	if fs.syncDir == nil {
+		fs.syncDir = syncDir
+	}
 	w, err := openWriter(set, fs, zap.NewNop(), nil)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = w.close(context.Background()) })
+	t.Cleanup(func() { _ = w.close(context.Background(), nil) })
 	return w
 }
 

@@ -22,7 +22,7 @@ func (w *writer) flushLoop() {
 			w.mu.Lock()
 			var err error
 			if !w.closed {
-				err = w.flushLocked(ctx, w.obs)
+				err = w.flushLocked(ctx, nil)
 			}
 			w.mu.Unlock()
 			if err != nil {
@@ -33,8 +33,9 @@ func (w *writer) flushLoop() {
 }
 
 // close flushes, fsyncs (unless buffered), unlocks and closes the file, and
-// stops the background goroutines. It is idempotent.
-func (w *writer) close(ctx context.Context) error {
+// stops the background goroutines; its fsync and errors are counted for obs.
+// It is idempotent.
+func (w *writer) close(ctx context.Context, obs *observer) error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -48,15 +49,15 @@ func (w *writer) close(ctx context.Context) error {
 	}
 	var errs []error
 	w.mu.Lock()
-	if err := w.flushLocked(ctx, w.obs); err != nil {
+	if err := w.flushLocked(ctx, obs); err != nil {
 		errs = append(errs, fmt.Errorf("%d buffered bytes lost: %w", len(w.buf), err))
 	}
 	if w.set.durability != DurabilityBuffered {
 		start := time.Now()
 		err := w.f.Sync()
-		w.obs.fsyncDuration(ctx, time.Since(start))
+		obs.fsyncDuration(ctx, time.Since(start))
 		if err != nil {
-			w.obs.writeError(ctx)
+			obs.writeError(ctx)
 			errs = append(errs, fmt.Errorf("fsync %q: %w", w.set.path, err))
 		} else {
 			w.gc.mu.Lock()
@@ -65,11 +66,14 @@ func (w *writer) close(ctx context.Context) error {
 		}
 	}
 	w.fileMu.Lock()
-	if err := w.f.Close(); err != nil { // closing the descriptor releases the lock
+	if err := w.f.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close %q: %w", w.set.path, err))
 	}
 	w.f = nil
 	w.fileMu.Unlock()
+	if err := w.lock.Close(); err != nil { // releases the lock; the lock file stays
+		errs = append(errs, fmt.Errorf("unlock %q: %w", w.set.path+lockSuffix, err))
+	}
 	w.mu.Unlock()
 	if w.backups != nil {
 		if err := w.backups.stop(ctx); err != nil {

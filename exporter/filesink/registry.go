@@ -33,6 +33,7 @@ func (r *writerRegistry) acquire(set writerSettings, fs fileSystem, logger *zap.
 			return nil, fmt.Errorf("%q is already written by another filesink exporter of this collector with different format, durability, flush_interval, file_mode or rotation; exporters sharing a file must agree on them", set.path)
 		}
 		s.refs++
+		s.w.sharers.add(obs)
 		return s.w, nil
 	}
 	w, err := openWriter(set, fs, logger, obs)
@@ -43,10 +44,11 @@ func (r *writerRegistry) acquire(set writerSettings, fs fileSystem, logger *zap.
 	return w, nil
 }
 
-// release drops one reference to w and closes it with the last one. The
+// release drops one reference to w (of the exporter whose telemetry is obs)
+// and closes it with the last one. The
 // close runs under the registry lock, so a Start racing with it reopens the
 // file only after the lock on it is released.
-func (r *writerRegistry) release(ctx context.Context, w *writer) error {
+func (r *writerRegistry) release(ctx context.Context, w *writer, obs *observer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.writers[w.set.path]
@@ -55,8 +57,9 @@ func (r *writerRegistry) release(ctx context.Context, w *writer) error {
 	}
 	s.refs--
 	if s.refs > 0 {
+		w.sharers.remove(obs)
 		return nil
 	}
 	delete(r.writers, w.set.path)
-	return w.close(ctx)
+	return w.close(ctx, obs)
 }

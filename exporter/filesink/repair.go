@@ -2,136 +2,202 @@ package filesink // import "github.com/resilientsink/resilientsink/exporter/file
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"go.uber.org/zap"
 )
 
-// repairChunk is how much of the tail a JSON repair reads at a time.
-const repairChunk = 64 << 10
-
-// maxTailChecks bounds how many trailing records start-up decodes.
+// maxTailChecks bounds how many trailing records start-up checks.
 const maxTailChecks = 64
 
-// completeSize returns the length of the longest prefix of f (of size size)
-// that holds only complete, well-formed records. A crash mid-write leaves a
-// torn last record: for json, bytes after the last newline; for proto, a
-// frame whose header or body runs past the end. A power loss can also leave
-// whole-looking records of zeros or stale bytes where the file grew before
-// its data reached the disk, so the trailing records are also checked (JSON
-// syntax; protobuf wire format) and cut back to the last well-formed one.
-func completeSize(f io.ReaderAt, size int64, format Format) (int64, error) {
+// repairAction is what start-up does with the end of an existing file.
+type repairAction int
+
+const (
+	// repairNone: the file ends on a whole, well-formed record.
+	repairNone repairAction = iota
+	// repairCut: the bytes from keep on are one torn record (a write cut
+	// short by a crash) or zeros (a power loss): they are cut.
+	repairCut
+	// repairComplete: the last json line is whole and valid but lacks its
+	// newline, which is appended.
+	repairComplete
+	// repairMoveAside: the bytes from keep on follow a corrupt record and may
+	// hold whole records: they are moved to <path>.corrupt-<time>.
+	repairMoveAside
+)
+
+// repairPlan says what start-up does with a file: keep its first keep bytes
+// and apply action to the rest.
+type repairPlan struct {
+	action repairAction
+	keep   int64
+}
+
+// planRepair decides what to do with the end of a file of size bytes in
+// format. It only reads.
+func planRepair(f io.ReaderAt, size int64, format Format) (repairPlan, error) {
 	if size == 0 {
-		return 0, nil
+		return repairPlan{}, nil
 	}
 	if format == FormatProto {
-		return completeProtoSize(f, size)
+		return planProto(f, size)
 	}
-	end, err := completeJSONSize(f, size)
-	for i := 0; err == nil && end > 0 && i < maxTailChecks; i++ {
-		var start int64
-		if start, err = completeJSONSize(f, end-1); err != nil {
-			break
-		}
-		line := make([]byte, end-1-start)
-		if err = readFull(f, line, start); err != nil {
-			return 0, fmt.Errorf("read line at %d: %w", start, err)
-		}
-		if len(line) > 0 && line[0] == '{' && json.Valid(line) {
-			return end, nil
-		}
-		end = start
-	}
-	return end, err
+	return planJSON(f, size)
 }
 
-func completeJSONSize(f io.ReaderAt, size int64) (int64, error) {
-	if size <= 0 {
-		return 0, nil
+// detectFormat tells the format of a file from its first bytes. A json file
+// starts with '{' (after zeros, if a power loss zeroed its first block), a
+// proto file with a frame length and 0x0a, the tag of the request's only
+// field. found is "" when the file is too short or all zeros to tell (any
+// format's repair handles it); ok is false for content of neither format.
+func detectFormat(head []byte) (found Format, ok bool) {
+	if len(head) > 0 && head[0] == '{' {
+		return FormatJSON, true
 	}
-	buf := make([]byte, repairChunk)
-	end := size
-	for end > 0 {
-		start := max(end-repairChunk, 0)
-		chunk := buf[:end-start]
-		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
-			return 0, fmt.Errorf("read tail: %w", err)
+	if len(head) > 4 && head[4] == 0x0a {
+		if n := binary.BigEndian.Uint32(head); n > 0 && n <= maxFrameBytes {
+			return FormatProto, true
 		}
-		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
-		}
-		end = start
 	}
-	return 0, nil
+	if rest := bytes.TrimLeft(head, "\x00"); len(rest) > 0 && rest[0] == '{' {
+		return FormatJSON, true
+	}
+	if len(head) <= 4 || head[0] == 0 {
+		return "", true
+	}
+	return "", false
 }
 
-func completeProtoSize(f io.ReaderAt, size int64) (int64, error) {
-	end, starts, err := protoFrames(f, size)
+// checkFormat fails when the file holds records of another format, or
+// records of neither: start-up never rewrites a file it does not understand.
+func (w *writer) checkFormat(f file, size int64) error {
+	head := make([]byte, min(size, 4096))
+	if err := readFull(f, head, 0); err != nil {
+		return fmt.Errorf("read start of %q: %w", w.set.path, err)
+	}
+	found, ok := detectFormat(head)
+	if !ok {
+		return fmt.Errorf("%q holds neither json nor proto records (it starts with %q): refusing to append to it",
+			w.set.path, head[:min(len(head), 9)])
+	}
+	if found != "" && found != w.set.format {
+		return fmt.Errorf("%q holds %s records, but format is %s: set format: %s or use another path",
+			w.set.path, found, w.set.format, found)
+	}
+	return nil
+}
+
+// repair checks the format of an existing file, then cuts a torn last
+// record, completes a last json line, or moves the rest of the file aside
+// after a corrupt record, as planRepair decides.
+func (w *writer) repair(ctx context.Context, f file, obs *observer) error {
+	fi, err := f.Stat()
 	if err != nil {
-		return 0, err
+		return fmt.Errorf("stat %q: %w", w.set.path, err)
 	}
-	for i := len(starts) - 1; i >= 0; i-- {
-		body := make([]byte, end-starts[i]-4)
-		if err := readFull(f, body, starts[i]+4); err != nil {
-			return 0, fmt.Errorf("read frame at %d: %w", starts[i], err)
-		}
-		if wellFormedProto(body) {
-			return end, nil
-		}
-		end = starts[i]
+	size := fi.Size()
+	w.size = size
+	if size == 0 {
+		return nil
 	}
-	return end, nil
+	if err := w.checkFormat(f, size); err != nil {
+		return err
+	}
+	plan, err := planRepair(f, size, w.set.format)
+	if err != nil {
+		return fmt.Errorf("check tail of %q: %w", w.set.path, err)
+	}
+	switch plan.action {
+	case repairCut:
+		if err := f.Truncate(plan.keep); err != nil {
+			return fmt.Errorf("cut torn tail of %q: %w", w.set.path, err)
+		}
+		w.logger.Warn("Cut a torn record from the end of the file",
+			zap.String("path", w.set.path), zap.Int64("bytes_removed", size-plan.keep), zap.Int64("size", plan.keep))
+	case repairComplete:
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("complete the last line of %q: %w", w.set.path, err)
+		}
+		w.logger.Warn("Completed the last line of the file with its missing newline", zap.String("path", w.set.path))
+		size++
+	case repairMoveAside:
+		aside, err := w.moveAside(f, plan.keep, size)
+		if err != nil {
+			return err
+		}
+		obs.corruptFile(ctx)
+		w.logger.Warn("Moved the end of the file aside: it follows a corrupt record",
+			zap.String("path", w.set.path), zap.String("moved_to", aside),
+			zap.Int64("offset", plan.keep), zap.Int64("bytes_moved", size-plan.keep))
+	}
+	if plan.action == repairCut || plan.action == repairMoveAside {
+		size = plan.keep
+	}
+	w.size = size
+	return nil
 }
 
-// protoFrames walks the frames from the start and returns where the last
-// whole frame ends and where the last frames (at most maxTailChecks) start.
-func protoFrames(f io.ReaderAt, size int64) (end int64, starts []int64, err error) {
-	var hdr [4]byte
-	var off int64
+// moveAside copies the bytes of f from off to size into a new file
+// <path>.corrupt-<time>, makes it durable, and only then cuts f at off.
+// A crash in between leaves both, never neither.
+func (w *writer) moveAside(f file, off, size int64) (string, error) {
+	base := w.set.path + ".corrupt-" + w.fs.now().UTC().Format(backupTimeLayout)
+	name := base
+	for i := 1; exists(name); i++ {
+		name = base + "-" + strconv.Itoa(i)
+	}
+	out, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, w.set.mode)
+	if err != nil {
+		return "", fmt.Errorf("move corrupt end of %q aside: %w", w.set.path, err)
+	}
+	err = out.Chmod(w.set.mode) // OpenFile's mode is filtered by the umask
+	if err == nil {
+		_, err = io.Copy(out, io.NewSectionReader(f, off, size-off))
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = w.fs.syncDir(filepath.Dir(name))
+	}
+	if err != nil {
+		_ = os.Remove(name)
+		return "", fmt.Errorf("move corrupt end of %q aside to %q: %w", w.set.path, name, err)
+	}
+	if err := f.Truncate(off); err != nil {
+		return "", fmt.Errorf("cut %q after moving its end aside to %q: %w", w.set.path, name, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("fsync %q after moving its end aside to %q: %w", w.set.path, name, err)
+	}
+	return name, nil
+}
+
+// allZeroFrom reports whether f holds only zero bytes from off to size.
+func allZeroFrom(f io.ReaderAt, off, size int64) (bool, error) {
+	buf := make([]byte, 64<<10)
 	for off < size {
-		if size-off < int64(len(hdr)) {
-			return off, starts, nil
+		chunk := buf[:min(int64(len(buf)), size-off)]
+		if err := readFull(f, chunk, off); err != nil {
+			return false, fmt.Errorf("read at %d: %w", off, err)
 		}
-		if _, err := f.ReadAt(hdr[:], off); err != nil {
-			return 0, nil, fmt.Errorf("read frame header at %d: %w", off, err)
+		if len(bytes.TrimLeft(chunk, "\x00")) > 0 {
+			return false, nil
 		}
-		n := binary.BigEndian.Uint32(hdr[:])
-		next := off + int64(len(hdr)) + int64(n)
-		if n == 0 || next > size {
-			// The writer never writes an empty frame (empty batches write
-			// nothing), so a zero length is a zero-filled tail: data ends here.
-			return off, starts, nil
-		}
-		if len(starts) == 2*maxTailChecks {
-			starts = append(starts[:0], starts[maxTailChecks:]...)
-		}
-		starts = append(starts, off)
-		off = next
+		off += int64(len(chunk))
 	}
-	return off, starts, nil
-}
-
-// wellFormedProto reports whether b is a sequence of valid protobuf fields.
-// It does not look inside nested messages: zeros or stale bytes fail at the
-// first tag (field number 0) or length.
-func wellFormedProto(b []byte) bool {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return false
-		}
-		b = b[n:]
-		m := protowire.ConsumeFieldValue(num, typ, b)
-		if m < 0 {
-			return false
-		}
-		b = b[m:]
-	}
-	return true
+	return true, nil
 }
 
 // readFull reads len(p) bytes at off; reading nothing always succeeds.
@@ -139,6 +205,9 @@ func readFull(f io.ReaderAt, p []byte, off int64) error {
 	if len(p) == 0 {
 		return nil
 	}
-	_, err := f.ReadAt(p, off)
+	n, err := f.ReadAt(p, off)
+	if n == len(p) && errors.Is(err, io.EOF) {
+		return nil
+	}
 	return err
 }

@@ -35,8 +35,8 @@ func (w *writer) needsRotationLocked(n int) bool {
 }
 
 // rotateLocked renames the active file to a backup and opens a new active
-// file. The buffer must be empty. On failure the old file stays active.
-// Callers hold mu.
+// file. It also runs without a rotation block, after a failed fsync. The
+// buffer must be empty. On failure the old file stays active. Callers hold mu.
 func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 	if w.dirty {
 		if err := w.f.Truncate(w.size); err != nil {
@@ -51,12 +51,12 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 		err := w.f.Sync()
 		obs.fsyncDuration(ctx, time.Since(start))
 		if err != nil {
+			// The writes it covers fail (and are retried); the rotation goes
+			// on, since this file's state is now unknown.
 			obs.writeError(ctx)
-			err = fmt.Errorf("fsync %q before rotation: %w", w.set.path, err)
 			w.gc.mu.Lock()
-			w.gc.fail(w.seq.Load(), err)
+			w.gc.fail(w.seq.Load(), fmt.Errorf("fsync %q before rotation: %w", w.set.path, err))
 			w.gc.mu.Unlock()
-			return err
 		}
 	}
 	now := w.fs.now()
@@ -65,7 +65,7 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 		obs.writeError(ctx)
 		return err
 	}
-	if rerr := os.Rename(w.set.path, backup); rerr != nil {
+	if rerr := w.fs.rename(w.set.path, backup); rerr != nil {
 		obs.writeError(ctx)
 		return fmt.Errorf("rotate %q: %w", w.set.path, rerr)
 	}
@@ -84,6 +84,7 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 	_ = old.Close() // written and, if synced, fsynced already; the backup is complete
 	w.size = 0
 	w.openedAt = now
+	w.fsyncFailed.Store(false)
 	obs.rotated(ctx)
 	w.backups.kick()
 	return nil
@@ -93,7 +94,7 @@ func (w *writer) rotateLocked(ctx context.Context, obs *observer) error {
 // logs-2026-11-26T22-30-00.000.jsonl beside logs.jsonl. The compressed
 // form appends .gz or .zst.
 func (w *writer) backupName(t time.Time) (string, error) {
-	if !w.set.rotation.LocalTime {
+	if w.set.rotation == nil || !w.set.rotation.LocalTime {
 		t = t.UTC()
 	}
 	dir, stem, ext := splitPath(w.set.path)

@@ -49,7 +49,7 @@ func TestInterruptedCompressionKeepsBackup(t *testing.T) {
 	b.pass()
 	assert.Equal(t, []string{"logs-2026-01-01T00-00-00.000.jsonl"}, backups(t, dir), "no .tmp left, backup kept")
 
-	_, err := compressFile(ctx, backup, CompressionGzip, 0o600)
+	_, err := compressFile(ctx, backup, CompressionGzip, 0o600, syncDir)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, rec, mustRead(t, backup))
 }

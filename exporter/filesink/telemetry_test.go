@@ -43,11 +43,11 @@ func TestTelemetry(t *testing.T) {
 	require.NoError(t, e.stop(ctx))
 
 	metadatatest.AssertEqualExporterFilesinkWrittenBytes(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: int64(2 * len(rec))}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Attributes: instanceAttrs("filesink", "logs"), Value: int64(2 * len(rec))}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualExporterFilesinkRotations(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Attributes: instanceAttrs("filesink", "logs"), Value: 1}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualExporterFilesinkWriteErrors(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Attributes: instanceAttrs("filesink", "logs"), Value: 1}}, metricdatatest.IgnoreTimestamp())
 	got, err := tel.GetMetric("otelcol_exporter_filesink_fsync_duration")
 	require.NoError(t, err)
 	hist, ok := got.Data.(metricdata.Histogram[float64])
@@ -73,5 +73,5 @@ func TestShutdownFsyncFailureCounted(t *testing.T) {
 	ff.failSyncs.Store(1)
 	require.ErrorIs(t, e.stop(ctx), syscall.EIO)
 	metadatatest.AssertEqualExporterFilesinkWriteErrors(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Attributes: instanceAttrs("filesink", "logs"), Value: 1}}, metricdatatest.IgnoreTimestamp())
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofrs/flock"
 	"go.uber.org/zap"
 )
 
@@ -50,13 +51,16 @@ type writer struct {
 	set    writerSettings
 	fs     fileSystem
 	logger *zap.Logger
-	obs    *observer // telemetry of background work (flusher, rotation worker)
+	// sharers is the telemetry of the exporters sharing this writer, for
+	// work none of them asked for (background flushes and compressions).
+	sharers *observerSet
 
-	mu       sync.Mutex // guards everything below, and writes to f
-	size     int64      // bytes of complete records in f; a failed write is cut back to it
-	openedAt time.Time  // start of the active file's age
-	buf      []byte     // durability buffered: whole records not yet written
-	dirty    bool       // a rollback failed: cut f back to size before the next write
+	mu       sync.Mutex     // guards everything below, and writes to f
+	size     int64          // bytes of complete records in f; a failed write is cut back to it
+	openedAt time.Time      // start of the active file's age
+	buf      []byte         // durability buffered: whole records not yet written
+	pending  []pendingBytes // whose records buf holds, in order
+	dirty    bool           // a rollback failed: cut f back to size before the next write
 	closed   bool
 	// maxPending is maxPendingBytes; tests lower it.
 	maxPending int
@@ -66,30 +70,44 @@ type writer struct {
 	fileMu sync.RWMutex
 	f      file
 
+	lock *flock.Flock // the lock on path+".lock", held until close
+
 	seq atomic.Uint64 // successful writes so far
 	gc  groupCommit
+	// fsyncFailed: an fsync of f failed, so the state of its pages is
+	// unknown (a later fsync may succeed without them); the next write
+	// rotates to a new file first.
+	fsyncFailed atomic.Bool
 
 	stopFlush chan struct{}
 	flushWG   sync.WaitGroup
 	backups   *backupWorker // nil without rotation
 }
 
-// openWriter creates missing folders, opens (never truncates) and locks the
-// file, cuts a torn tail back, and starts the background goroutines.
+// openWriter creates missing folders, locks the path, opens (never
+// truncates) the file, repairs its end, and starts the background goroutines.
 func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *observer) (*writer, error) {
-	w := &writer{set: set, fs: fs, logger: logger, obs: obs, maxPending: maxPendingBytes}
-	if err := os.MkdirAll(filepath.Dir(set.path), dirMode(set.mode)); err != nil {
-		return nil, fmt.Errorf("create folder of %q: %w", set.path, err)
+	w := &writer{set: set, fs: fs, logger: logger, sharers: &observerSet{}, maxPending: maxPendingBytes}
+	w.sharers.add(obs)
+	if err := w.makeFolders(filepath.Dir(set.path)); err != nil {
+		return nil, err
 	}
-	f, err := w.openActive()
+	lock, err := lockPath(set.path, set.mode)
 	if err != nil {
 		return nil, err
 	}
-	if err := w.repair(f); err != nil {
-		_ = f.Close()
+	f, err := w.openActive()
+	if err == nil {
+		err = w.repair(context.Background(), f, obs)
+		if err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		_ = lock.Close()
 		return nil, err
 	}
-	w.f = f
+	w.f, w.lock = f, lock
 	w.openedAt = w.fs.now()
 	if bt, ok := birthTime(set.path); ok && w.size > 0 && bt.Before(w.openedAt) {
 		w.openedAt = bt
@@ -100,21 +118,43 @@ func openWriter(set writerSettings, fs fileSystem, logger *zap.Logger, obs *obse
 		w.flushWG.Go(w.flushLoop)
 	}
 	if set.rotation != nil {
-		w.backups = startBackupWorker(set, logger, obs)
+		w.backups = startBackupWorker(set, fs, logger, w.sharers)
 	}
 	return w, nil
 }
 
-// openActive opens and locks the active file, applying file_mode to a new file.
+// makeFolders creates dir and its missing parents. With synced, each
+// created folder is fsynced into its parent, as the new file will be into
+// its folder, so that the path survives power loss.
+func (w *writer) makeFolders(dir string) error {
+	var missing []string // deepest first
+	for p := dir; filepath.Dir(p) != p; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if err := os.MkdirAll(dir, dirMode(w.set.mode)); err != nil {
+		return fmt.Errorf("create folder of %q: %w", w.set.path, err)
+	}
+	if w.set.durability != DurabilitySynced {
+		return nil
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := w.fs.syncDir(filepath.Dir(missing[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openActive opens the active file, applying file_mode to a new file. The
+// caller holds the lock of the path.
 func (w *writer) openActive() (file, error) {
 	_, statErr := os.Stat(w.set.path)
 	f, err := w.fs.openFile(w.set.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, w.set.mode)
 	if err != nil {
 		return nil, fmt.Errorf("open %q: %w", w.set.path, err)
-	}
-	if err := lockFile(f, w.set.path); err != nil {
-		_ = f.Close()
-		return nil, err
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// OpenFile's mode is filtered by the umask; file_mode is what the user asked for.
@@ -124,35 +164,13 @@ func (w *writer) openActive() (file, error) {
 		}
 		// A new file (and a rotation's rename) survives power loss only once its folder is synced.
 		if w.set.durability == DurabilitySynced {
-			if err := syncDir(filepath.Dir(w.set.path)); err != nil {
+			if err := w.fs.syncDir(filepath.Dir(w.set.path)); err != nil {
 				_ = f.Close()
 				return nil, err
 			}
 		}
 	}
 	return f, nil
-}
-
-// repair cuts a torn last record (left by a crash) back to the last complete one.
-func (w *writer) repair(f file) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat %q: %w", w.set.path, err)
-	}
-	size := fi.Size()
-	good, err := completeSize(f, size, w.set.format)
-	if err != nil {
-		return fmt.Errorf("check tail of %q: %w", w.set.path, err)
-	}
-	if good < size {
-		if err := f.Truncate(good); err != nil {
-			return fmt.Errorf("cut torn tail of %q: %w", w.set.path, err)
-		}
-		w.logger.Warn("Cut a torn record from the end of the file",
-			zap.String("path", w.set.path), zap.Int64("bytes_removed", size-good), zap.Int64("size", good))
-	}
-	w.size = good
-	return nil
 }
 
 // write appends one encoded record and returns when the durability asks.
@@ -170,10 +188,18 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 	}
 	if w.set.durability == DurabilityBuffered {
 		w.buf = append(w.buf, rec...)
+		if n := len(w.pending); n > 0 && w.pending[n-1].obs == obs {
+			w.pending[n-1].n += len(rec)
+		} else {
+			w.pending = append(w.pending, pendingBytes{obs: obs, n: len(rec)})
+		}
 		w.mu.Unlock()
 		return nil
 	}
 	err := w.writeLocked(ctx, rec, obs)
+	if err == nil {
+		obs.written(ctx, len(rec))
+	}
 	seq := w.seq.Load()
 	w.mu.Unlock()
 	if err != nil || w.set.durability != DurabilitySynced {
@@ -183,9 +209,10 @@ func (w *writer) write(ctx context.Context, rec []byte, obs *observer) error {
 }
 
 // prepareLocked makes room for a record of n bytes: it flushes a full
-// buffer and rotates when the record would pass a limit. Callers hold mu.
+// buffer, and rotates when the record would pass a limit or an fsync of the
+// file failed. Callers hold mu.
 func (w *writer) prepareLocked(ctx context.Context, n int, obs *observer) error {
-	if w.needsRotationLocked(n) {
+	if w.needsRotationLocked(n) || w.fsyncFailed.Load() && w.size+int64(len(w.buf)) > 0 {
 		if err := w.flushLocked(ctx, obs); err != nil {
 			return err
 		}
@@ -200,14 +227,28 @@ func (w *writer) prepareLocked(ctx context.Context, n int, obs *observer) error 
 }
 
 // flushLocked writes the buffered records in one write. Callers hold mu.
-// On failure the buffer is kept for the next attempt.
+// On failure the buffer is kept for the next attempt, and the failure is
+// counted for obs, or, when nil (a background flush), for every exporter
+// with records in the buffer. Written bytes count for their own exporters.
 func (w *writer) flushLocked(ctx context.Context, obs *observer) error {
 	if len(w.buf) == 0 {
 		return nil
 	}
 	if err := w.writeLocked(ctx, w.buf, obs); err != nil {
+		if obs == nil {
+			for i, p := range w.pending {
+				if i == 0 || w.pending[i-1].obs != p.obs {
+					p.obs.writeError(ctx)
+				}
+			}
+		}
 		return err
 	}
+	for _, p := range w.pending {
+		p.obs.written(ctx, p.n)
+	}
+	clear(w.pending)
+	w.pending = w.pending[:0]
 	if cap(w.buf) > 4*bufferFlushBytes {
 		w.buf = make([]byte, 0, bufferFlushBytes)
 	} else {
@@ -240,7 +281,6 @@ func (w *writer) writeLocked(ctx context.Context, p []byte, obs *observer) error
 	}
 	w.size += int64(n)
 	w.seq.Add(1)
-	obs.written(ctx, n)
 	return nil
 }
 

@@ -1,6 +1,8 @@
 // Copyright The resilientsink Authors
 // SPDX-License-Identifier: Apache-2.0
 
+//go:build unix
+
 // Command benchrunner is the side-by-side end-to-end benchmark of
 // otelcol-resilient against an anchor distribution built from upstream
 // components only (bench/e2e/builder-anchor.yaml). It starts each collector

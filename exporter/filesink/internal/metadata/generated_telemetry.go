@@ -26,6 +26,7 @@ type TelemetryBuilder struct {
 	meter                         metric.Meter
 	mu                            sync.Mutex
 	registrations                 []metric.Registration
+	ExporterFilesinkCorruptFiles  metric.Int64Counter
 	ExporterFilesinkFsyncDuration metric.Float64Histogram
 	ExporterFilesinkRotations     metric.Int64Counter
 	ExporterFilesinkWriteErrors   metric.Int64Counter
@@ -61,6 +62,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ExporterFilesinkCorruptFiles, err = builder.meter.Int64Counter(
+		"otelcol_exporter_filesink_corrupt_files",
+		metric.WithDescription("Files whose end was moved aside at start to <path>.corrupt-<time> because it follows a corrupt record (a torn last record is cut and not counted here). [Alpha]"),
+		metric.WithUnit("{file}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterFilesinkFsyncDuration, err = builder.meter.Float64Histogram(
 		"otelcol_exporter_filesink_fsync_duration",
 		metric.WithDescription("Duration of one fsync of an output file; concurrent batches share one fsync under durability synced. [Alpha]"),

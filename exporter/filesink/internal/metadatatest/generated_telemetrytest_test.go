@@ -19,10 +19,14 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ExporterFilesinkCorruptFiles.Add(context.Background(), 1)
 	tb.ExporterFilesinkFsyncDuration.Record(context.Background(), 1)
 	tb.ExporterFilesinkRotations.Add(context.Background(), 1)
 	tb.ExporterFilesinkWriteErrors.Add(context.Background(), 1)
 	tb.ExporterFilesinkWrittenBytes.Add(context.Background(), 1)
+	AssertEqualExporterFilesinkCorruptFiles(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterFilesinkFsyncDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
