@@ -201,15 +201,15 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Join(a.dir, "out")))
 	// The instances each alert must fire for: the remote one (dead
 	// downstream, drop_newest) and the file one (failing writes, reject);
-	// never the console one, which stays healthy. "" is any instance (the
-	// filesink exporter label is not there yet at this commit).
+	// never the console one, which stays healthy. The filesink exporter
+	// alert fires for the exporter "filesink".
 	want := map[string][]string{
 		"ResilientSinkBreakerOpen":          {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkQueueOldestAgeHigh":   {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkItemsDropped":         {"resilientsink/remote"},
 		"ResilientSinkQueueNearMemoryLimit": {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkRefusing":             {"resilientsink/file"},
-		"FileSinkWriteErrors":               {""},
+		"FileSinkWriteErrors":               {"filesink"},
 	}
 	deadUntil := died.Add(60 * time.Second)
 	for !allFired(r.first, want) {
