@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 )
@@ -80,7 +81,7 @@ func (r *RuleEvaluator) Eval(ctx context.Context, ts time.Time) ([]Firing, error
 		next := make(map[string]time.Time, len(vec))
 		for _, s := range vec {
 			// An alert's labels are the series' without its name, as in Prometheus.
-			lset := labels.NewBuilder(s.Metric).Del(labels.MetricName).Labels()
+			lset := labels.NewBuilder(s.Metric).Del(model.MetricNameLabel).Labels()
 			key := lset.String()
 			at, ok := prev[key]
 			if !ok {

@@ -32,7 +32,7 @@ func MetricNames(expr string) ([]string, error) {
 			seen[vs.Name] = true
 		}
 		for _, m := range vs.LabelMatchers {
-			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+			if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 				seen[m.Value] = true
 			}
 		}
