@@ -16,7 +16,7 @@ import (
 func (c *core[T]) consume(ctx context.Context, data T) error {
 	items := c.sig.items(data)
 	if items > 0 {
-		c.tel.tb.ProcessorResilientsinkIncomingItems.Add(ctx, int64(items), c.tel.plain...)
+		c.tel.pending.incoming.Add(int64(items))
 	}
 	if c.closed.Load() {
 		return c.refuse(items, errShutDown)
@@ -319,7 +319,8 @@ func (c *core[T]) drop(b batch[T], r dropReason) {
 
 func (c *core[T]) countDropped(items int, r dropReason) {
 	c.dropped[r].Add(int64(items))
-	c.tel.tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), int64(items), c.tel.dropped[r]...)
+	c.tel.pending.dropped[r].Add(int64(items))
+	c.flushIfClosed()
 	if r != reasonShutdown {
 		c.warnDropped(items, r)
 	}
@@ -327,7 +328,17 @@ func (c *core[T]) countDropped(items int, r dropReason) {
 
 func (c *core[T]) refuse(items int, err error) error {
 	if items > 0 {
-		c.tel.tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), int64(items), c.tel.plain...)
+		c.tel.pending.refused.Add(int64(items))
+		c.flushIfClosed()
 	}
 	return err
+}
+
+// flushIfClosed flushes the pending counts at once once intake is closed:
+// what is counted during and after Shutdown (refusals, the last drops) may
+// see no further collection callback, since Shutdown unregisters them.
+func (c *core[T]) flushIfClosed() {
+	if c.closed.Load() {
+		c.tel.flush(context.Background())
+	}
 }

@@ -70,11 +70,30 @@ func newBenchProcessor(b *testing.B, cfg *Config, next consumer.Logs) *logsProce
 }
 
 // BenchmarkConsumeLogs measures the cost ConsumeLogs adds to the caller with
-// the default configuration and a no-op downstream.
+// the default configuration and a no-op downstream, with no-op telemetry and
+// with the OpenTelemetry SDK's (as in a collector, which always runs one).
 func BenchmarkConsumeLogs(b *testing.B) {
 	for _, n := range []int{1, 100} {
 		b.Run("records="+strconv.Itoa(n)+"/downstream=nop", func(b *testing.B) {
 			p := newBenchProcessor(b, createDefaultConfig().(*Config), newCountingLogs(0))
+			ld := genLogs(n, 3)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.ConsumeLogs(ctx, ld); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("records="+strconv.Itoa(n)+"/downstream=nop/telemetry=sdk", func(b *testing.B) {
+			tel := componenttest.NewTelemetry()
+			b.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+			set := processortest.NewNopSettings(NewFactory().Type())
+			set.TelemetrySettings = tel.NewTelemetrySettings()
+			p, err := newLogsProcessor(set, createDefaultConfig().(*Config), newCountingLogs(0))
+			require.NoError(b, err)
+			require.NoError(b, p.Start(context.Background(), componenttest.NewNopHost()))
+			b.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 			ld := genLogs(n, 3)
 			ctx := context.Background()
 			b.ReportAllocs()

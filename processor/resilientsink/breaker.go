@@ -4,8 +4,6 @@
 package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
 
 import (
-	"context"
-
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.uber.org/zap"
 
@@ -25,7 +23,7 @@ const (
 // component status on a change. cbreaker calls it outside its lock, never
 // concurrently.
 func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
-	c.tel.tb.ProcessorResilientsinkBreakerTransitions.Add(context.Background(), 1, c.tel.transitions[to]...)
+	c.tel.pending.transitions[to].Add(1)
 	fields := []zap.Field{zap.String("from", from.String()), zap.String("to", to.String())}
 	switch to {
 	case cbreaker.StateOpen:

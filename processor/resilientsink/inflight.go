@@ -4,31 +4,37 @@
 package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // flight is one worker's batch in hand, from Pop until the worker has sent,
 // dropped or requeued it. It serves two readers: the queue_oldest_age gauge
-// (arrived, lock-free) and a Shutdown that gives up waiting for a downstream
-// that ignores cancellation (abandon).
+// (arrived) and a Shutdown that gives up waiting for a downstream that ignores
+// cancellation (abandon). The worker's path is two atomic operations a batch.
 type flight[T any] struct {
 	// arrived is the batch's arrival time in UnixNano; 0 when idle.
 	arrived atomic.Int64
-
-	mu        sync.Mutex
-	b         batch[T]
-	busy      bool
-	abandoned bool
+	// state is flightIdle, flightBusy or flightAbandoned. The worker writes b
+	// only while idle, before it publishes flightBusy; abandon reads b only
+	// after it moved the state from busy to abandoned, after which the
+	// worker never writes b again (its context is cancelled and the ring
+	// closed, so it takes no other batch).
+	state atomic.Int32
+	b     batch[T]
 }
+
+const (
+	flightIdle int32 = iota
+	flightBusy
+	flightAbandoned
+)
 
 // take records b as the worker's batch in hand.
 func (f *flight[T]) take(b batch[T]) {
+	f.b = b
 	f.arrived.Store(b.arrived.UnixNano())
-	f.mu.Lock()
-	f.b, f.busy, f.abandoned = b, true, false
-	f.mu.Unlock()
+	f.state.Store(flightBusy)
 }
 
 // finish ends the worker's hold on its batch. It reports false when Shutdown
@@ -36,21 +42,18 @@ func (f *flight[T]) take(b batch[T]) {
 // must only give back the data reference.
 func (f *flight[T]) finish() bool {
 	f.arrived.Store(0)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var zero batch[T]
-	f.b, f.busy = zero, false
-	return !f.abandoned
+	if !f.state.CompareAndSwap(flightBusy, flightIdle) {
+		return false
+	}
+	f.b = batch[T]{} // keep no data alive
+	return true
 }
 
 // abandon marks the batch in hand, if any, as given up, and returns it.
 func (f *flight[T]) abandon() (batch[T], bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.busy || f.abandoned {
+	if !f.state.CompareAndSwap(flightBusy, flightAbandoned) {
 		return batch[T]{}, false
 	}
-	f.abandoned = true
 	return f.b, true
 }
 

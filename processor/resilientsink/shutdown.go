@@ -73,7 +73,8 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 		}
 		c.drop(b, reasonShutdown)
 	}
-	// (4) Telemetry.
+	// (4) Telemetry: the counters keep their last increments.
+	c.tel.flush(context.Background())
 	c.tel.tb.Shutdown()
 	c.freeInstance()
 	c.logShutdownDrops(before, cause)

@@ -42,7 +42,9 @@ func (r dropReason) String() string { return reasonNames[r] }
 // the instance attributes (processor, signal), so that instances never share
 // a series with the collector's default telemetry settings.
 type telemetry struct {
-	tb          *metadata.TelemetryBuilder
+	tb *metadata.TelemetryBuilder
+	// pending holds counter increments not yet added to tb's counters.
+	pending     pendingCounts
 	plain       []metric.AddOption // the instance attributes alone
 	observe     []metric.ObserveOption
 	dropped     [numReasons][]metric.AddOption
@@ -71,11 +73,46 @@ func newTelemetry(tb *metadata.TelemetryBuilder, instance []attribute.KeyValue) 
 	return t
 }
 
-// registerGauges registers the asynchronous gauges of the core.
+// pendingCounts accumulates counter increments on the hot path. An Add with
+// attributes costs an attribute-set lookup in the SDK, several times an
+// atomic add, so ConsumeX only adds here; flush moves the sums into the
+// counters when the telemetry is collected, and at Shutdown.
+type pendingCounts struct {
+	incoming, sent, refused, sendFailures atomic.Int64
+	dropped                               [numReasons]atomic.Int64
+	transitions                           [3]atomic.Int64 // indexed by cbreaker.State
+}
+
+// flush adds the pending increments to the counters. Concurrent calls never
+// add one increment twice.
+func (t *telemetry) flush(ctx context.Context) {
+	add := func(c metric.Int64Counter, v *atomic.Int64, opts []metric.AddOption) {
+		if n := v.Swap(0); n != 0 {
+			c.Add(ctx, n, opts...)
+		}
+	}
+	p := &t.pending
+	add(t.tb.ProcessorResilientsinkIncomingItems, &p.incoming, t.plain)
+	add(t.tb.ProcessorResilientsinkSentItems, &p.sent, t.plain)
+	add(t.tb.ProcessorResilientsinkRefusedItems, &p.refused, t.plain)
+	add(t.tb.ProcessorResilientsinkSendFailures, &p.sendFailures, t.plain)
+	for r := range numReasons {
+		add(t.tb.ProcessorResilientsinkDroppedItems, &p.dropped[r], t.dropped[r])
+	}
+	for s := range p.transitions {
+		add(t.tb.ProcessorResilientsinkBreakerTransitions, &p.transitions[s], t.transitions[s])
+	}
+}
+
+// registerGauges registers the asynchronous gauges of the core. Each callback
+// first flushes the pending counter increments: the SDK runs the callbacks
+// before it reads the counters, so a collection sees every increment made
+// before it.
 func (c *core[T]) registerGauges() error {
 	tb := c.tel.tb
 	obs := func(f func() int64) metric.Int64Callback {
-		return func(_ context.Context, o metric.Int64Observer) error {
+		return func(ctx context.Context, o metric.Int64Observer) error {
+			c.tel.flush(ctx)
 			o.Observe(f(), c.tel.observe...)
 			return nil
 		}
@@ -87,7 +124,8 @@ func (c *core[T]) registerGauges() error {
 		tb.RegisterProcessorResilientsinkQueueCapacityBatchesCallback(obs(func() int64 { return int64(c.cfg.QueueSize) })),
 		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(func() int64 { return c.limitBytes })),
 		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(c.breakerState)),
-		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(_ context.Context, o metric.Float64Observer) error {
+		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(ctx context.Context, o metric.Float64Observer) error {
+			c.tel.flush(ctx)
 			o.Observe(c.oldestAge(c.readClock()).Seconds(), c.tel.observe...)
 			return nil
 		}),

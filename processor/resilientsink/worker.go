@@ -108,7 +108,7 @@ func (c *core[T]) handle(ctx context.Context, f *flight[T], b batch[T]) {
 	if err != nil {
 		// Every failed attempt, as send_duration's outcome=failure counts it:
 		// retryable, permanent, panic, or cancelled by Shutdown.
-		c.tel.tb.ProcessorResilientsinkSendFailures.Add(ctx, 1, c.tel.plain...)
+		c.tel.pending.sendFailures.Add(1)
 	}
 	panicked := errors.Is(err, errDownstreamPanic)
 	if (err != nil && ctx.Err() != nil) || panicked {
@@ -125,7 +125,7 @@ func (c *core[T]) handle(ctx context.Context, f *flight[T], b batch[T]) {
 	switch {
 	case err == nil:
 		c.release(b)
-		c.tel.tb.ProcessorResilientsinkSentItems.Add(ctx, int64(b.items), c.tel.plain...)
+		c.tel.pending.sent.Add(int64(b.items))
 	case panicked:
 		// A batch that panics the downstream panics it again: retrying it
 		// would block the queue and open the breaker against a healthy
