@@ -34,11 +34,12 @@ BENCH_E2E_FLAGS ?=
 GO_FILES = $$(find . -name '*.go' -not -path './_build/*' -not -path './.tools/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test e2e k8s-test docker anchor bench-e2e vet bench bench-compare lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e k8s-test monitoring-test docker anchor bench-e2e vet bench bench-compare lint fmt generate otelcol run tools clean
 
 ## test: vet, race-enabled tests of every package (fuzz seed corpora included),
-## then the end-to-end suite against the built distribution.
-test: vet unit-test e2e k8s-test
+## then the end-to-end suite against the built distribution, the Kubernetes
+## manifest checks and the operations pack checks.
+test: vet unit-test e2e k8s-test monitoring-test
 
 # The allocation tests run once more without -race: under the race detector
 # sync.Pool drops records on purpose, so zero allocations can only be checked
@@ -56,6 +57,13 @@ e2e: otelcol $(TELEMETRYGEN)
 ## and the embedded configs with `otelcol-resilient validate`.
 k8s-test: otelcol
 	cd deploy/kubernetes/manifesttest && OTELCOL_BIN=$(OTELCOL) $(GO) test -race -count 1 -timeout 240s ./...
+
+## monitoring-test: the operations pack (deploy/grafana, deploy/prometheus,
+## deploy/kubernetes/components/monitoring) in its own Go module, to keep the
+## Prometheus dependencies out of ours: parses every rule and dashboard query,
+## then fires the rules on real scrapes of the distribution with a dead downstream.
+monitoring-test: otelcol
+	cd deploy/monitoringtest && OTELCOL_BIN=$(OTELCOL) $(GO) test -race -count 1 -timeout 300s ./...
 
 ## docker: build the otelcol-resilient:dev image (the same ocb build as `otelcol`).
 docker:
@@ -103,6 +111,7 @@ lint: vet $(GOLANGCI_LINT)
 	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
 	cd deploy/kubernetes/manifesttest && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
+	cd deploy/monitoringtest && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 fmt:
 	gofmt -w $(GO_FILES)

@@ -23,6 +23,10 @@ type Rendered struct {
 	Deployments []*appsv1.Deployment
 	// DaemonSets holds the apps/v1 DaemonSets.
 	DaemonSets []*appsv1.DaemonSet
+	// PodMonitors and PrometheusRules come from the optional monitoring
+	// component (components/monitoring).
+	PodMonitors     []*PodMonitor
+	PrometheusRules []*PrometheusRule
 }
 
 // Render runs kustomize on the kustomization in dir (as `kubectl kustomize`
@@ -57,6 +61,10 @@ func (r *Rendered) add(apiVersion, kind string, y []byte) error {
 		return decodeInto(y, &r.Deployments)
 	case "apps/v1 DaemonSet":
 		return decodeInto(y, &r.DaemonSets)
+	case "monitoring.coreos.com/v1 PodMonitor":
+		return decodeInto(y, &r.PodMonitors)
+	case "monitoring.coreos.com/v1 PrometheusRule":
+		return decodeInto(y, &r.PrometheusRules)
 	default:
 		return fmt.Errorf("unexpected object %s %s", apiVersion, kind)
 	}

@@ -1,0 +1,262 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package monitoringtest
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// downstreamConfig is collector B: OTLP in, nothing out.
+const downstreamConfig = `exporters:
+  nop:
+service:
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [nop]
+`
+
+// senderConfig is collector A: one receiver feeding three pipelines, each
+// behind its own resilientsink.
+//   - logs/remote: OTLP to B. drop_newest within 2 MiB, no retry time limit:
+//     with B dead its breaker opens, its queue fills, the oldest batch ages and
+//     new batches are dropped (overflow).
+//   - logs/file: filesink, synced, rotating at 1 MiB. The test removes its
+//     folder when B dies, so the next rotation fails (write_errors); reject
+//     within 4 MiB (room for slow fsyncs while healthy) then refuses.
+//   - logs/console: consolesink sampling 5 records a second (suppressed).
+func senderConfig(downstream string) string {
+	return fmt.Sprintf(`processors:
+  resilientsink/remote:
+    queue_size: 1000
+    memory_limit_mib: 2
+    overflow: drop_newest
+    retry:
+      initial_interval: 50ms
+      max_interval: 500ms
+      max_elapsed_time: 0s
+    circuit_breaker:
+      failure_threshold: 3
+      open_timeout: 300ms
+      max_open_timeout: 1s
+  resilientsink/file:
+    queue_size: 1000
+    memory_limit_mib: 4
+    overflow: reject
+    retry:
+      initial_interval: 50ms
+      max_interval: 500ms
+    circuit_breaker:
+      failure_threshold: 3
+      open_timeout: 300ms
+      max_open_timeout: 1s
+  resilientsink/console:
+    queue_size: 1000
+exporters:
+  otlp_grpc:
+    endpoint: %s
+    tls:
+      insecure: true
+    sending_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
+  filesink:
+    path: "@DIR@/out/{signal}.jsonl"
+    durability: synced
+    rotation:
+      max_megabytes: 1
+      max_backups: 2
+      compression: none
+  consolesink:
+    format: json
+    sampling:
+      initial: 5
+      thereafter: 0
+service:
+  pipelines:
+    logs/remote:
+      receivers: [otlp]
+      processors: [resilientsink/remote]
+      exporters: [otlp_grpc]
+    logs/file:
+      receivers: [otlp]
+      processors: [resilientsink/file]
+      exporters: [filesink]
+    logs/console:
+      receivers: [otlp]
+      processors: [resilientsink/console]
+      exporters: [consolesink]
+`, downstream)
+}
+
+const (
+	// scrapeEvery is the scrape and rule evaluation interval of the test.
+	scrapeEvery = time.Second
+	// testFor replaces every rule's for: a minute-scale hold in a test that
+	// lasts seconds (the only time change; see testThresholds for values).
+	testFor = 2 * time.Second
+	// testRateInterval is what Grafana's $__rate_interval becomes: four
+	// scrape intervals, as Grafana computes it, plus one.
+	testRateInterval = "5s"
+)
+
+// testThresholds rewrites thresholds that depend on wall time, per alert: the
+// oldest age (60 s in the file) must be reachable within the test. Each
+// "from" must occur in the expression, so the rules and this table cannot
+// drift apart unnoticed.
+var testThresholds = map[string][2]string{
+	"ResilientSinkQueueOldestAgeHigh": {") > 60", ") > 3"},
+}
+
+// shortened returns the alerts with testFor and testThresholds applied.
+func shortened(t *testing.T, alerts []Alert) []Alert {
+	t.Helper()
+	out := slices.Clone(alerts)
+	for i := range out {
+		if out[i].For > 0 {
+			out[i].For = testFor
+		}
+		if sub, ok := testThresholds[out[i].Name]; ok {
+			require.Contains(t, out[i].Expr, sub[0], "%s: threshold to shorten", out[i].Name)
+			out[i].Expr = strings.Replace(out[i].Expr, sub[0], sub[1], 1)
+		}
+	}
+	return out
+}
+
+// metadataFiles are the metadata.yaml files of the components the pack watches.
+var metadataFiles = []string{
+	"../../processor/resilientsink/metadata.yaml",
+	"../../exporter/filesink/metadata.yaml",
+	"../../exporter/consolesink/metadata.yaml",
+}
+
+// run is what one scenario recorded.
+type run struct {
+	store   *MemStore
+	scrapes []*Scrape
+	first   map[string]time.Duration // "alert instance" (and "alert ") -> first firing after the fault
+}
+
+// TestAlertsOnDeadDownstream runs A in front of B under load. While B is up,
+// no alert fires. Then B is killed (and A's filesink folder removed): the
+// breaker, oldest-age, dropped, memory, refusal and write-error alerts must
+// fire. The scrapes of the whole run then check every metric name of the
+// dashboard and the rules against the exported names and metadata.yaml, every
+// panel query for data, and the accounting panel for 0.
+func TestAlertsOnDeadDownstream(t *testing.T) {
+	ctx := t.Context()
+	alerts, err := LoadRules(rulesFile)
+	require.NoError(t, err)
+	md, err := LoadMetadata(metadataFiles...)
+	require.NoError(t, err)
+
+	b := startCollector(t, "downstream", downstreamConfig)
+	a := startCollector(t, "sender", senderConfig(fmt.Sprintf("127.0.0.1:%d", b.grpc)))
+	l := startLoad(fmt.Sprintf("127.0.0.1:%d", a.http), 50, 20*time.Millisecond)
+	t.Cleanup(l.stop)
+
+	r := &run{store: &MemStore{}, first: map[string]time.Duration{}}
+	eng := NewEngine()
+	ev := NewRuleEvaluator(eng, r.store, shortened(t, alerts))
+	tick := time.NewTicker(scrapeEvery)
+	defer tick.Stop()
+	step := func() (*Scrape, []Firing) {
+		<-tick.C
+		s := a.scrape()
+		require.NoError(t, s.Load(r.store))
+		r.scrapes = append(r.scrapes, s)
+		f, err := ev.Eval(ctx, s.Time)
+		require.NoError(t, err)
+		return s, f
+	}
+
+	// Healthy: at least 6 evaluations (three times testFor), and until the
+	// file has rotated and the console has suppressed records.
+	healthyUntil := time.Now().Add(45 * time.Second)
+	for i := 0; ; i++ {
+		s, f := step()
+		require.Empty(t, f, "no alert fires while the downstream is up (scrape %d)", i)
+		if i >= 5 && has(s, "otelcol_exporter_filesink_rotations") && has(s, "otelcol_exporter_consolesink_records_suppressed") {
+			break
+		}
+		require.True(t, time.Now().Before(healthyUntil), "the file to rotate and the console to suppress while healthy")
+	}
+
+	// The downstream dies; the file sink's folder goes away.
+	b.kill()
+	died := time.Now()
+	require.NoError(t, os.RemoveAll(filepath.Join(a.dir, "out")))
+	// The instances each alert must fire for: the remote one (dead
+	// downstream, drop_newest) and the file one (failing writes, reject);
+	// never the console one, which stays healthy. The filesink exporter
+	// alert fires for the exporter "filesink".
+	want := map[string][]string{
+		"ResilientSinkBreakerOpen":          {"resilientsink/remote", "resilientsink/file"},
+		"ResilientSinkQueueOldestAgeHigh":   {"resilientsink/remote", "resilientsink/file"},
+		"ResilientSinkItemsDropped":         {"resilientsink/remote"},
+		"ResilientSinkQueueNearMemoryLimit": {"resilientsink/remote", "resilientsink/file"},
+		"ResilientSinkRefusing":             {"resilientsink/file"},
+		"FileSinkWriteErrors":               {"filesink"},
+	}
+	deadUntil := died.Add(60 * time.Second)
+	for !allFired(r.first, want) {
+		require.True(t, time.Now().Before(deadUntil), "alerts %v fire within 60s of the downstream dying; fired: %v", want, r.first)
+		s, f := step()
+		for _, x := range f {
+			who := x.Labels.Get("processor") + x.Labels.Get("exporter")
+			for _, key := range []string{x.Alert + " " + who, x.Alert + " "} {
+				if _, ok := r.first[key]; !ok {
+					r.first[key] = s.Time.Sub(died).Round(time.Millisecond)
+				}
+			}
+		}
+	}
+	// A few more scrapes, so that every panel's rate window holds the new
+	// series (refusals, write errors) more than once.
+	for range 5 {
+		step()
+	}
+	for _, key := range slices.Sorted(maps.Keys(r.first)) {
+		assert.NotContains(t, key, "resilientsink/console", "the healthy pipeline raises no alert")
+		t.Logf("fired %s %s after the downstream died (for %s, scrapes every %s)", key, r.first[key], testFor, scrapeEvery)
+	}
+	l.stop()
+
+	checkNames(t, r, alerts, md)
+	checkPanels(t, r, eng)
+	checkAccounting(t, a, r, eng)
+}
+
+func has(s *Scrape, name string) bool {
+	for _, smp := range s.Series {
+		if smp.Labels.Get("__name__") == name {
+			return true
+		}
+	}
+	return false
+}
+
+// allFired reports whether every alert in want fired for each of its instances.
+func allFired(first map[string]time.Duration, want map[string][]string) bool {
+	for alert, whos := range want {
+		for _, who := range whos {
+			if _, ok := first[alert+" "+who]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
