@@ -77,8 +77,7 @@ type collector struct {
 }
 
 // baseConfig is merged under each test config: OTLP receiver, health check and
-// the Prometheus telemetry endpoint with scope info (as deploy/kubernetes
-// configures it).
+// the Prometheus telemetry endpoint (as deploy/kubernetes configures it).
 const baseConfig = `extensions:
   health_check:
     endpoint: 127.0.0.1:@HEALTH@
@@ -101,19 +100,19 @@ service:
               prometheus:
                 host: 127.0.0.1
                 port: @METRICS@
-                without_scope_info: false
 `
 
 // startCollector writes baseConfig and cfg ("@DIR@" is the collector's
-// directory) and runs the binary with the per-instance telemetry gate the
-// Kubernetes manifests use, until it reports healthy.
+// directory) and runs the binary with the collector's default settings (no
+// feature gates, as users and the Kubernetes manifests run it), until it
+// reports healthy.
 func startCollector(t *testing.T, name, cfg string) *collector {
 	t.Helper()
 	c := &collector{t: t, name: name, dir: t.TempDir(), grpc: freePort(t), http: freePort(t),
 		health: freePort(t), metric: freePort(t), done: make(chan struct{})}
 	r := strings.NewReplacer("@DIR@", c.dir, "@HEALTH@", strconv.Itoa(c.health), "@GRPC@", strconv.Itoa(c.grpc),
 		"@HTTP@", strconv.Itoa(c.http), "@METRICS@", strconv.Itoa(c.metric))
-	args := []string{"--feature-gates=telemetry.newPipelineTelemetry"}
+	var args []string
 	for i, s := range []string{baseConfig, cfg} {
 		p := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", i))
 		require.NoError(t, os.WriteFile(p, []byte(r.Replace(s)), 0o600))
