@@ -26,7 +26,7 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	}
 	b := batch[T]{data: data, items: items}
 	b.bytes, b.exact = c.est.estimate(data, items)
-	b.arrived = c.arrival(b.exact)
+	b.arrived = c.arrival()
 	if c.tooLarge(b) {
 		b = c.sizedExactly(b)
 	}
@@ -42,15 +42,14 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 }
 
 // arrival is the arrival time to stamp on a new batch. Reading the clock costs
-// a noticeable share of an admission, so it is read only when it matters or
-// is cheap by comparison: with max_age (which needs the exact time), for a
-// batch the estimator sizes exactly anyway, and when nothing is held (the
+// a noticeable share of an admission, so it is read only when it matters:
+// with max_age (which needs the exact time), and when nothing is held (the
 // batch will be the oldest). Otherwise the batch gets the last time the
 // processor read: at such an admission, at each delivery, and at each
 // collection of the queue_oldest_age gauge. So an arrival time is at most one
 // of those intervals early, and queue_oldest_age errs on the old side.
-func (c *core[T]) arrival(sampled bool) time.Time {
-	if c.cfg.MaxAge > 0 || sampled || c.heldBatches.Load() == 0 {
+func (c *core[T]) arrival() time.Time {
+	if c.cfg.MaxAge > 0 || c.heldBatches.Load() == 0 {
 		return c.readClock()
 	}
 	return time.Unix(0, c.lastNow.Load())
