@@ -109,7 +109,7 @@ func TestMaxAgeExpires(t *testing.T) {
 func TestMemoryBudgetBounds(t *testing.T) {
 	const limitMiB = 4
 	a := newCollector(t, "A", forwarderConfig(fmt.Sprintf("127.0.0.1:%d", freePort(t))),
-		fmt.Sprintf("processors:\n  resilientsink:\n    queue_size: 1000000\n    memory_limit_mib: %d\n", limitMiB))
+		fmt.Sprintf("processors:\n  resilientsink:\n    queue_size: 100000\n    memory_limit_mib: %d\n", limitMiB)) // 100000 batches: more than 4 MiB holds, so the bytes decide
 	a.start()
 	const workers, perWorker = 2, 20000
 	runTelemetrygen(t, "logs", "--otlp-insecure", "--otlp-endpoint", a.grpcEndpoint(),

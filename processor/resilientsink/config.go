@@ -33,6 +33,10 @@ const (
 // up front (the three signals' batches have the same size).
 const ringSlotBytes = int64(unsafe.Sizeof(batch[plog.Logs]{}))
 
+// ringFreeBytes is what the ring may always take, whatever the memory budget,
+// so that the default queue_size fits a small budget.
+const ringFreeBytes = 16 << 20
+
 // checkDuration checks that a duration key is not negative and at most maxDuration.
 func checkDuration(key string, d time.Duration) error {
 	if d < 0 {
@@ -158,8 +162,8 @@ func (c *Config) Validate() error {
 	if c.MemoryLimitMiB < 0 || c.MemoryLimitMiB > maxMemoryLimitMiB {
 		return fmt.Errorf("memory_limit_mib must be 0 (off) or up to %d, got %d", maxMemoryLimitMiB, c.MemoryLimitMiB)
 	}
-	if limit := int64(c.MemoryLimitMiB) << 20; limit > 0 && int64(c.QueueSize)*ringSlotBytes > limit {
-		return fmt.Errorf("queue_size must be at most %d with memory_limit_mib %d (its ring takes %d bytes a slot up front, and must fit the memory budget), got %d",
+	if limit := max(int64(c.MemoryLimitMiB)<<20, ringFreeBytes); c.MemoryLimitMiB > 0 && int64(c.QueueSize)*ringSlotBytes > limit {
+		return fmt.Errorf("queue_size must be at most %d with memory_limit_mib %d (its ring takes %d bytes a slot up front, and may not take more than the memory budget or 16 MiB, whichever is more), got %d",
 			limit/ringSlotBytes, c.MemoryLimitMiB, ringSlotBytes, c.QueueSize)
 	}
 	switch c.Overflow {

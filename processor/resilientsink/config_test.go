@@ -62,7 +62,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "disabled_parts", want: disabled},
 		{name: "queue_size_zero", wantErr: "queue_size must be between 1 and 1000000, got 0"},
 		{name: "queue_size_huge", wantErr: "queue_size must be between 1 and 1000000, got 2000000000"},
-		{name: "queue_size_over_budget", wantErr: fmt.Sprintf("queue_size must be at most %d with memory_limit_mib 1 (its ring takes %d bytes a slot up front, and must fit the memory budget), got 100000", (1<<20)/ringSlotBytes, ringSlotBytes)},
+		{name: "queue_size_over_budget", wantErr: fmt.Sprintf("queue_size must be at most %d with memory_limit_mib 1 (its ring takes %d bytes a slot up front, and may not take more than the memory budget or 16 MiB, whichever is more), got 500000", (16<<20)/ringSlotBytes, ringSlotBytes)},
 		{name: "memory_negative", wantErr: "memory_limit_mib must be 0 (off) or up to 1048576, got -1"},
 		{name: "memory_huge", wantErr: "memory_limit_mib must be 0 (off) or up to 1048576, got 17592186044416"},
 		{name: "workers_huge", wantErr: "num_workers must be between 1 and 1024, got 100000"},
