@@ -1,0 +1,112 @@
+package spool
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// Frame layout on disk (all integers little-endian), headerSize bytes of
+// header followed by the payload:
+//
+//	offset size field
+//	0      4    magic "RSP" + format version byte 0x01
+//	4      4    payload length in bytes (uint32)
+//	8      4    items (uint32, caller metadata)
+//	12     8    time (int64 unix nanoseconds, caller metadata)
+//	20     4    CRC-32C (Castagnoli) of the payload
+//	24     4    CRC-32C of bytes 0..23 (the header CRC; it covers the payload
+//	            CRC too, so it vouches for the whole frame)
+//	28     n    payload
+const headerSize = 28
+
+// maxPayload bounds one record's payload. Frame IDs carry a 32-bit offset, so
+// a segment must stay below 4 GiB; a record never spans segments.
+const maxPayload = 1 << 30
+
+var magic = [4]byte{'R', 'S', 'P', 1}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// header is a decoded frame header.
+type header struct {
+	length     uint32
+	items      uint32
+	time       int64
+	payloadCRC uint32
+}
+
+// frameSize is the size on disk of a frame holding payloadLen bytes.
+func frameSize(payloadLen int) int64 { return headerSize + int64(payloadLen) }
+
+// appendFrame appends the encoded frame of r to dst.
+func appendFrame(dst []byte, r Record) []byte {
+	var h [headerSize]byte
+	copy(h[0:4], magic[:])
+	binary.LittleEndian.PutUint32(h[4:8], uint32(len(r.Payload)))
+	binary.LittleEndian.PutUint32(h[8:12], r.Items)
+	binary.LittleEndian.PutUint64(h[12:20], uint64(r.Time))
+	binary.LittleEndian.PutUint32(h[20:24], crc32.Checksum(r.Payload, castagnoli))
+	binary.LittleEndian.PutUint32(h[24:28], crc32.Checksum(h[:24], castagnoli))
+	dst = append(dst, h[:]...)
+	return append(dst, r.Payload...)
+}
+
+// parseHeader decodes b (at least headerSize bytes). ok is false when the
+// magic or the header CRC does not match, or the length is out of range.
+func parseHeader(b []byte) (h header, ok bool) {
+	if len(b) < headerSize || !bytes.Equal(b[0:4], magic[:]) {
+		return h, false
+	}
+	if crc32.Checksum(b[:24], castagnoli) != binary.LittleEndian.Uint32(b[24:28]) {
+		return h, false
+	}
+	h = header{
+		length:     binary.LittleEndian.Uint32(b[4:8]),
+		items:      binary.LittleEndian.Uint32(b[8:12]),
+		time:       int64(binary.LittleEndian.Uint64(b[12:20])),
+		payloadCRC: binary.LittleEndian.Uint32(b[20:24]),
+	}
+	if h.length > maxPayload {
+		return h, false
+	}
+	return h, true
+}
+
+// payloadOK reports whether p matches the payload CRC of h.
+func (h header) payloadOK(p []byte) bool {
+	return crc32.Checksum(p, castagnoli) == h.payloadCRC
+}
+
+// Ack file records: ackRecordSize bytes each, the frame (or bad region)
+// offset in the segment as uint32, then the CRC-32C of the segment number and
+// the offset (8 bytes, little-endian). A torn or flipped record fails its
+// CRC and is ignored, which at worst yields its frame once more.
+const ackRecordSize = 8
+
+func ackCRC(seg uint32, off uint32) uint32 {
+	var b [8]byte
+	binary.LittleEndian.PutUint32(b[0:4], seg)
+	binary.LittleEndian.PutUint32(b[4:8], off)
+	return crc32.Checksum(b[:], castagnoli)
+}
+
+func appendAckRecord(dst []byte, seg, off uint32) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, off)
+	return binary.LittleEndian.AppendUint32(dst, ackCRC(seg, off))
+}
+
+// parseAckRecords adds the offsets of the valid records in b to into. It
+// resynchronizes byte by byte after a bad record, so one torn record (a
+// failed write) does not hide the records after it.
+func parseAckRecords(seg uint32, b []byte, into map[uint32]struct{}) {
+	for len(b) >= ackRecordSize {
+		off := binary.LittleEndian.Uint32(b[0:4])
+		if binary.LittleEndian.Uint32(b[4:8]) != ackCRC(seg, off) {
+			b = b[1:]
+			continue
+		}
+		into[off] = struct{}{}
+		b = b[ackRecordSize:]
+	}
+}
