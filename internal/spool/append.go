@@ -91,9 +91,9 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 		if recs[i].Held {
 			s.inflight[id] = frameMeta{bytes: fsz, items: recs[i].Items}
 			seg.skip[uint32(off)] = struct{}{}
-			if s.set.Sync {
-				gc.held = append(gc.held, id)
-			}
+		}
+		if s.set.Sync {
+			gc.unc = append(gc.unc, uncFrame{id: id, held: recs[i].Held})
 		}
 		c.add(counts{frames: 1, bytes: fsz, items: int64(recs[i].Items)})
 		off += fsz

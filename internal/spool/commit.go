@@ -23,11 +23,17 @@ type groupCommit struct {
 	committedSeq uint64 // Appends committed (or failed) so far
 	written      counts // totals of frames written since Open
 	committed    counts // totals of frames committed since Open
-	held         []ID   // Held frames written but not committed, in order
+	unc          []uncFrame // frames written but not committed, in order
 	epoch        uint64
 	failErr      error
 	next         *round // the round new writers join, or nil
 	syncing      *round // the round whose leader is at work, or nil
+}
+
+// uncFrame is a frame written but not committed yet.
+type uncFrame struct {
+	id   ID
+	held bool
 }
 
 // round is one shared fsync. done is closed when err is set; lead receives
@@ -81,7 +87,7 @@ func (s *Spool) leadLocked(r *round) error {
 	case !gc.pendingWrites():
 		// A roll or Close committed our writes already.
 	default:
-		upTo, written, heldN := gc.writeSeq, gc.written, len(gc.held)
+		upTo, written, uncN := gc.writeSeq, gc.written, len(gc.unc)
 		seg := s.active
 		off := seg.size
 		s.mu.Unlock()
@@ -98,7 +104,7 @@ func (s *Spool) leadLocked(r *round) error {
 			err = fmt.Errorf("fsync %q: %w", seg.path, err)
 			s.failSyncLocked(err)
 		default:
-			s.commitLocked(upTo, seg, off, written, heldN)
+			s.commitLocked(upTo, seg, off, written, uncN)
 		}
 	}
 	r.finish(err)
@@ -112,8 +118,8 @@ func (s *Spool) leadLocked(r *round) error {
 }
 
 // commitLocked makes writes up to upTo (ending at off in seg, with totals
-// written and the first heldN held frames) visible to Next and Len.
-func (s *Spool) commitLocked(upTo uint64, seg *segment, off int64, written counts, heldN int) {
+// written and the first uncN uncommitted frames) visible to Next and Len.
+func (s *Spool) commitLocked(upTo uint64, seg *segment, off int64, written counts, uncN int) {
 	gc := &s.commit
 	if upTo <= gc.committedSeq {
 		return
@@ -126,8 +132,8 @@ func (s *Spool) commitLocked(upTo uint64, seg *segment, off int64, written count
 	if off > seg.committed {
 		seg.committed = off
 	}
-	if heldN > 0 {
-		gc.held = gc.held[:copy(gc.held, gc.held[heldN:])]
+	if uncN > 0 {
+		gc.unc = gc.unc[:copy(gc.unc, gc.unc[uncN:])]
 	}
 }
 
@@ -135,7 +141,7 @@ func (s *Spool) commitLocked(upTo uint64, seg *segment, off int64, written count
 // active segment, which was just fsynced) and completes the open round.
 func (s *Spool) commitAllLocked(seg *segment) {
 	gc := &s.commit
-	s.commitLocked(gc.writeSeq, seg, seg.size, gc.written, len(gc.held))
+	s.commitLocked(gc.writeSeq, seg, seg.size, gc.written, len(gc.unc))
 	if gc.next != nil {
 		gc.next.finish(nil)
 		gc.next = nil
@@ -152,18 +158,29 @@ func (s *Spool) failSyncLocked(err error) {
 	lost := gc.written
 	lost.sub(gc.committed)
 	seg.pending -= lost.frames
-	for _, id := range gc.held {
-		delete(s.inflight, id)
-		delete(seg.skip, id.off())
+	failed := gc.unc
+	for _, u := range failed {
+		if u.held {
+			delete(s.inflight, u.id)
+			delete(seg.skip, u.id.off())
+		}
 	}
-	gc.held = gc.held[:0]
+	gc.unc = gc.unc[:0]
 	gc.written = gc.committed
 	gc.committedSeq = gc.writeSeq
 	if gc.next != nil {
 		gc.next.finish(err)
 		gc.next = nil
 	}
-	s.cutLocked(seg, seg.committed)
+	if !s.cutLocked(seg, seg.committed) {
+		// The failed frames stay in the file: ack them, so that a restart
+		// does not replay what the callers were told failed (best effort).
+		s.ackMu.Lock()
+		for _, u := range failed {
+			_ = s.writeAck(seg, u.id.off())
+		}
+		s.ackMu.Unlock()
+	}
 	s.closeWriterLocked(seg)
 }
 

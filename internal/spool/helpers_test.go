@@ -110,3 +110,5 @@ func (p *problems) kinds() []string {
 	}
 	return out
 }
+
+func strconvItoa(n int64) string { return fmt.Sprint(n) }

@@ -92,8 +92,8 @@ type Frame struct {
 type ID uint64
 
 func makeID(seg uint32, off int64) ID { return ID(uint64(seg)<<32 | uint64(off)) }
-func (id ID) seg() uint32           { return uint32(id >> 32) }
-func (id ID) off() uint32           { return uint32(id) }
+func (id ID) seg() uint32             { return uint32(id >> 32) }
+func (id ID) off() uint32             { return uint32(id) }
 
 // String returns "segment:offset".
 func (id ID) String() string { return fmt.Sprintf("%d:%d", id.seg(), id.off()) }
@@ -153,9 +153,9 @@ type segment struct {
 	// committed is the end of the frames Append has acknowledged; Next
 	// reads below it only. Sealed segments have committed == size.
 	committed int64
-	sealed    bool   // Append writes no more to it
-	pending   int    // frames neither acked nor found corrupt
-	reading   bool   // Next is doing I/O on it: do not delete
+	sealed    bool // Append writes no more to it
+	pending   int  // frames neither acked nor found corrupt
+	reading   bool // Next is doing I/O on it: do not delete
 	deleted   bool
 	skip      map[uint32]struct{} // frame offsets Next passes over (acked, held)
 	jumps     map[uint32]int64    // bad regions found at Open: start -> end
@@ -212,7 +212,12 @@ func (s *Spool) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	st.Frames, st.Bytes, st.Items = s.pending.frames, s.pending.bytes, s.pending.items
-	st.InFlight = len(s.inflight) - len(s.commit.held)
+	st.InFlight = len(s.inflight)
+	for _, u := range s.commit.unc {
+		if u.held {
+			st.InFlight--
+		}
+	}
 	st.DiskBytes = s.diskBytes
 	st.Segments = len(s.segs)
 	return st
