@@ -19,10 +19,10 @@ import "fmt"
 //
 // All fields are guarded by Spool.mu.
 type groupCommit struct {
-	writeSeq     uint64 // Appends written so far
-	committedSeq uint64 // Appends committed (or failed) so far
-	written      counts // totals of frames written since Open
-	committed    counts // totals of frames committed since Open
+	writeSeq     uint64     // Appends written so far
+	committedSeq uint64     // Appends committed (or failed) so far
+	written      counts     // totals of frames written since Open
+	committed    counts     // totals of frames committed since Open
 	unc          []uncFrame // frames written but not committed, in order
 	epoch        uint64
 	failErr      error

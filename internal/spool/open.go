@@ -124,16 +124,21 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 	if err != nil {
 		return append(probs, s.moveAside(seg, size, err))
 	}
-	if res.valid == 0 && size > 0 && !(len(res.regions) == 1 && res.regions[0].torn) {
-		return append(probs, s.moveAside(seg, size, errors.New("no valid frame")))
-	}
-	var fresh []region
+	var fresh []region // regions not reported before
+	garbage := false   // a fresh region that is not a torn tail
 	for _, r := range res.regions {
 		seg.jumps[uint32(r.start)] = r.end
 		if _, known := seg.skip[uint32(r.start)]; !known {
 			fresh = append(fresh, r)
-			probs = append(probs, regionProblem(seg.path, r))
+			garbage = garbage || !r.torn
 		}
+	}
+	if res.valid == 0 && garbage {
+		// Not one frame: not a spool segment, or wholly damaged.
+		return append(probs, s.moveAside(seg, size, errors.New("no valid frame")))
+	}
+	for _, r := range fresh {
+		probs = append(probs, regionProblem(seg.path, r))
 	}
 	seg.size, seg.committed, seg.sealed = size, size, true
 	seg.pending = res.pending.frames
