@@ -272,6 +272,10 @@ func (m *model) inSeg(seg uint32) []*mrec {
 }
 
 func (m *model) cut(path string, seg uint32, at int64) Stats {
+	if os.Getenv("SPOOL_DEBUG") != "" {
+		fi, _ := os.Stat(path)
+		m.t.Logf("cut %s (size %d) at %d", path, fi.Size(), at)
+	}
 	require.NoError(m.t, os.Truncate(path, at))
 	var want Stats
 	for _, r := range m.inSeg(seg) {
@@ -291,6 +295,9 @@ func (m *model) cut(path string, seg uint32, at int64) Stats {
 }
 
 func (m *model) flip(path string, seg uint32, at int64) Stats {
+	if os.Getenv("SPOOL_DEBUG") != "" {
+		m.t.Logf("flip %s at %d", path, at)
+	}
 	b, err := os.ReadFile(path)
 	require.NoError(m.t, err)
 	b[at] ^= 0xff

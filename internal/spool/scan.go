@@ -74,8 +74,10 @@ func (w *window) frameAt(off, limit int64) (header, frameState, error) {
 	return h, frameWhole, nil
 }
 
-// resync looks for the next whole frame after a bad one at off, and returns
-// its offset, or limit if there is none (the bad region reaches the end).
+// resync looks for the next valid frame header after a bad one at off, and
+// returns its offset, or limit if there is none (the bad region reaches the
+// end). The frame there may be cut by the limit: it then starts a torn tail
+// of its own, which must not hide inside an older bad region.
 func (w *window) resync(off, limit int64) (int64, error) {
 	pos := off + 1
 	for pos+headerSize <= limit {
@@ -90,12 +92,28 @@ func (w *window) resync(off, limit int64) (int64, error) {
 			continue
 		}
 		cand := pos + int64(i)
+		if cand+headerSize > limit {
+			pos = cand
+			break
+		}
 		if _, st, err := w.frameAt(cand, limit); err != nil {
 			return 0, err
-		} else if st == frameWhole {
+		} else if st != frameBad {
 			return cand, nil
 		}
 		pos = cand + 1
+	}
+	// Fewer bytes than a header are left: a frame cut inside its header
+	// shows as (a prefix of) the magic.
+	for ; pos < limit; pos++ {
+		n := int(min(int64(len(magic)), limit-pos))
+		b, err := w.get(pos, n, limit)
+		if err != nil {
+			return 0, err
+		}
+		if bytes.Equal(b, magic[:n]) {
+			return pos, nil
+		}
 	}
 	return limit, nil
 }
