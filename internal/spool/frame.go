@@ -41,14 +41,15 @@ func frameSize(payloadLen int) int64 { return headerSize + int64(payloadLen) }
 
 // appendFrame appends the encoded frame of r to dst.
 func appendFrame(dst []byte, r Record) []byte {
-	var h [headerSize]byte
+	n := len(dst)
+	dst = append(dst, make([]byte, headerSize)...) // no allocation if it fits
+	h := dst[n : n+headerSize]
 	copy(h[0:4], magic[:])
 	binary.LittleEndian.PutUint32(h[4:8], uint32(len(r.Payload)))
 	binary.LittleEndian.PutUint32(h[8:12], r.Items)
 	binary.LittleEndian.PutUint64(h[12:20], uint64(r.Time))
 	binary.LittleEndian.PutUint32(h[20:24], crc32.Checksum(r.Payload, castagnoli))
 	binary.LittleEndian.PutUint32(h[24:28], crc32.Checksum(h[:24], castagnoli))
-	dst = append(dst, h[:]...)
 	return append(dst, r.Payload...)
 }
 
@@ -84,25 +85,32 @@ func (h header) payloadOK(p []byte) bool {
 // CRC and is ignored, which at worst yields its frame once more.
 const ackRecordSize = 8
 
-func ackCRC(seg uint32, off uint32) uint32 {
-	var b [8]byte
-	binary.LittleEndian.PutUint32(b[0:4], seg)
-	binary.LittleEndian.PutUint32(b[4:8], off)
-	return crc32.Checksum(b[:], castagnoli)
+// ackCRC is the CRC of an ack record; scratch (8 bytes, reused) keeps the
+// checksum's argument off the stack, so the call does not allocate.
+func ackCRC(scratch []byte, seg, off uint32) uint32 {
+	binary.LittleEndian.PutUint32(scratch[0:4], seg)
+	binary.LittleEndian.PutUint32(scratch[4:8], off)
+	return crc32.Checksum(scratch[:8], castagnoli)
 }
 
+// appendAckRecord appends the record for off in segment seg to dst.
 func appendAckRecord(dst []byte, seg, off uint32) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, off)
-	return binary.LittleEndian.AppendUint32(dst, ackCRC(seg, off))
+	n := len(dst)
+	dst = append(dst, make([]byte, 2*ackRecordSize)...)
+	crc := ackCRC(dst[n+ackRecordSize:], seg, off)
+	binary.LittleEndian.PutUint32(dst[n:n+4], off)
+	binary.LittleEndian.PutUint32(dst[n+4:n+8], crc)
+	return dst[:n+ackRecordSize]
 }
 
 // parseAckRecords adds the offsets of the valid records in b to into. It
 // resynchronizes byte by byte after a bad record, so one torn record (a
 // failed write) does not hide the records after it.
 func parseAckRecords(seg uint32, b []byte, into map[uint32]struct{}) {
+	scratch := make([]byte, 8)
 	for len(b) >= ackRecordSize {
 		off := binary.LittleEndian.Uint32(b[0:4])
-		if binary.LittleEndian.Uint32(b[4:8]) != ackCRC(seg, off) {
+		if binary.LittleEndian.Uint32(b[4:8]) != ackCRC(scratch, seg, off) {
 			b = b[1:]
 			continue
 		}

@@ -28,7 +28,7 @@ import (
 // byte (the op in the low 3 bits) followed by its arguments.
 func FuzzSpool(f *testing.F) {
 	f.Add([]byte{0, 0, 10, 0, 20, 1, 1, 2, 0, 5})
-	f.Add([]byte{1, 0, 30, 0, 40, 0, 50, 1, 2, 0, 3, 0, 200, 9})      // cut
+	f.Add([]byte{1, 0, 30, 0, 40, 0, 50, 1, 2, 0, 3, 0, 200, 9})       // cut
 	f.Add([]byte{2, 0, 30, 0, 40, 0, 50, 4, 0, 0, 60, 0, 1, 1, 1})     // flip
 	f.Add([]byte{3, 0, 100, 0, 100, 0, 100, 0, 100, 1, 1, 2, 1, 5, 1}) // rolls, reopen
 	f.Add([]byte{0, 8, 10, 0, 20, 1, 1, 6, 1, 1})                      // held record, crash

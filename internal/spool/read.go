@@ -181,7 +181,7 @@ func (s *Spool) readAt(seg *segment, off, limit int64, skipped bool, buf []byte)
 		return readResult{}, fmt.Errorf("read segment %q: %w", seg.path, err)
 	}
 	if st != frameWhole {
-		next, err := r.w.resync(off, limit)
+		next, err := r.w.badEnd(off, limit, st)
 		if err != nil {
 			return readResult{}, fmt.Errorf("read segment %q: %w", seg.path, err)
 		}

@@ -118,6 +118,16 @@ func (w *window) resync(off, limit int64) (int64, error) {
 	return limit, nil
 }
 
+// badEnd returns where the bad stretch at off (state st) ends. A cut frame
+// has a valid header, so everything up to the limit is its own: it is not
+// searched (its payload could hold bytes that look like a frame start).
+func (w *window) badEnd(off, limit int64, st frameState) (int64, error) {
+	if st == frameCut {
+		return limit, nil
+	}
+	return w.resync(off, limit)
+}
+
 // region is a stretch of a segment that holds no whole frame.
 type region struct {
 	start, end int64
@@ -153,7 +163,7 @@ func walk(w *window, size int64, skip map[uint32]struct{}) (walkResult, error) {
 			off += fsz
 			continue
 		}
-		next, err := w.resync(off, size)
+		next, err := w.badEnd(off, size, st)
 		if err != nil {
 			return res, err
 		}
