@@ -22,19 +22,16 @@ func reportRate(b *testing.B, records int64, payload int, elapsed time.Duration)
 	b.ReportMetric(float64(records)*float64(payload)/sec/1e6, "MB/s")
 }
 
-// producers runs p goroutines that each do one call of fn per Loop
-// iteration, all at the same time: p Appends in flight, as p pipelines
-// calling ConsumeX would have.
+// producers runs p goroutines that call fn back to back, one call per Loop
+// iteration in all: p calls are in flight at any time, as p pipelines
+// calling ConsumeX would have. records/s counts until the last call returns.
 func producers(b *testing.B, p int, fn func(w int)) {
-	start := make([]chan struct{}, p)
-	var done sync.WaitGroup
+	tickets := make(chan struct{}, p)
 	var workers sync.WaitGroup
 	for w := range p {
-		start[w] = make(chan struct{})
 		workers.Go(func() {
-			for range start[w] {
+			for range tickets {
 				fn(w)
-				done.Done()
 			}
 		})
 	}
@@ -42,18 +39,12 @@ func producers(b *testing.B, p int, fn func(w int)) {
 	t0 := time.Now()
 	n := 0
 	for b.Loop() {
-		done.Add(p)
-		for w := range p {
-			start[w] <- struct{}{}
-		}
-		done.Wait()
+		tickets <- struct{}{}
 		n++
 	}
-	reportRate(b, int64(n*p), benchRecord, time.Since(t0))
-	for w := range p {
-		close(start[w])
-	}
+	close(tickets)
 	workers.Wait()
+	reportRate(b, int64(n), benchRecord, time.Since(t0))
 }
 
 // BenchmarkAppendSync measures Append with Sync (group commit) against a
