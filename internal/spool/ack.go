@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Ack marks a frame handed out by Next (or appended Held) as done: delivered,
@@ -71,6 +72,19 @@ func (s *Spool) reclaimableLocked(seg *segment) bool {
 // writeAck appends an ack record for off to seg's ack file. Callers hold
 // s.ackMu.
 func (s *Spool) writeAck(seg *segment, off uint32) error {
+	return s.writeAckRecords(seg, off, 0)
+}
+
+// writeRegion records a reported bad region [start, end) in seg's ack file:
+// its start like an acked frame, and its end, so that a later Open can tell
+// new damage right after it from the old region. Callers hold s.ackMu.
+func (s *Spool) writeRegion(seg *segment, start, end int64) error {
+	return s.writeAckRecords(seg, uint32(start), end)
+}
+
+// writeAckRecords writes the ack record for off and, if end > 0, a region
+// end record, with one write(2).
+func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 	if seg.ackGone {
 		return nil
 	}
@@ -81,7 +95,10 @@ func (s *Spool) writeAck(seg *segment, off uint32) error {
 		}
 		seg.ackF = f
 	}
-	s.ackBuf = appendAckRecord(s.ackBuf[:0], seg.num, off)
+	s.ackBuf = appendAckRecord(s.ackBuf[:0], seg.num, off, false)
+	if end > 0 {
+		s.ackBuf = appendAckRecord(s.ackBuf, seg.num, uint32(end), true)
+	}
 	n, err := seg.ackF.Write(s.ackBuf)
 	if err == nil && n != len(s.ackBuf) {
 		err = io.ErrShortWrite
@@ -131,21 +148,24 @@ func (s *Spool) closeAckFile(seg *segment) error {
 	return err
 }
 
-// readAcks loads seg's ack file into seg.skip. A missing or unreadable file
-// means no acks (at worst frames are yielded again).
-func (s *Spool) readAcks(seg *segment) {
+// readAcks loads seg's ack file into seg.skip and returns the recorded ends
+// of bad regions, sorted. A missing or unreadable file means no acks (at
+// worst frames are yielded again).
+func (s *Spool) readAcks(seg *segment) []int64 {
 	f, err := s.fs.OpenFile(seg.ackPath, os.O_RDONLY, 0)
 	if err != nil {
-		return
+		return nil
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || st.Size() == 0 {
-		return
+		return nil
 	}
 	b := make([]byte, st.Size())
 	n, _ := f.ReadAt(b, 0)
-	parseAckRecords(seg.num, b[:n], seg.skip)
+	ends := parseAckRecords(seg.num, b[:n], seg.skip, nil)
+	slices.Sort(ends)
+	return ends
 }
 
 func newSegment(dir string, num uint32) *segment {

@@ -36,8 +36,10 @@
 //
 // An ack file is a sequence of 8-byte records: the frame's offset in the
 // segment (uint32) and the CRC-32C of the segment number and that offset
-// (each uint32). A torn or damaged record fails its CRC and is skipped; at
-// worst its frame is read again after a restart.
+// (each uint32, 8 bytes). A reported bad region is recorded the same way at
+// its start, plus a record of its end whose CRC is taken over the segment
+// number XOR 0xffffffff. A torn or damaged record fails its CRC and is
+// skipped; at worst its frame is read again after a restart.
 //
 // Frame IDs (type ID) are the segment number in the high 32 bits and the
 // frame's offset in the low 32 bits, so they grow in append order.

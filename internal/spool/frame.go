@@ -93,8 +93,17 @@ func ackCRC(scratch []byte, seg, off uint32) uint32 {
 	return crc32.Checksum(scratch[:8], castagnoli)
 }
 
-// appendAckRecord appends the record for off in segment seg to dst.
-func appendAckRecord(dst []byte, seg, off uint32) []byte {
+// regionEndSalt marks the second kind of ack record: the end of a bad
+// region (its start is recorded like an acked frame). Its CRC is computed
+// over the segment number XOR this salt.
+const regionEndSalt = 0xffffffff
+
+// appendAckRecord appends the record for off in segment seg to dst; with
+// end set, the record marks the end of a bad region.
+func appendAckRecord(dst []byte, seg, off uint32, end bool) []byte {
+	if end {
+		seg ^= regionEndSalt
+	}
 	n := len(dst)
 	dst = append(dst, make([]byte, 2*ackRecordSize)...)
 	crc := ackCRC(dst[n+ackRecordSize:], seg, off)
@@ -103,18 +112,24 @@ func appendAckRecord(dst []byte, seg, off uint32) []byte {
 	return dst[:n+ackRecordSize]
 }
 
-// parseAckRecords adds the offsets of the valid records in b to into. It
-// resynchronizes byte by byte after a bad record, so one torn record (a
-// failed write) does not hide the records after it.
-func parseAckRecords(seg uint32, b []byte, into map[uint32]struct{}) {
+// parseAckRecords adds the offsets of the valid records in b to acks, and
+// the ends of bad regions to ends. It resynchronizes byte by byte after a bad
+// record, so one torn record (a failed write) does not hide the records
+// after it.
+func parseAckRecords(seg uint32, b []byte, acks map[uint32]struct{}, ends []int64) []int64 {
 	scratch := make([]byte, 8)
 	for len(b) >= ackRecordSize {
 		off := binary.LittleEndian.Uint32(b[0:4])
-		if binary.LittleEndian.Uint32(b[4:8]) != ackCRC(scratch, seg, off) {
+		switch binary.LittleEndian.Uint32(b[4:8]) {
+		case ackCRC(scratch, seg, off):
+			acks[off] = struct{}{}
+		case ackCRC(scratch, seg^regionEndSalt, off):
+			ends = append(ends, int64(off))
+		default:
 			b = b[1:]
 			continue
 		}
-		into[off] = struct{}{}
 		b = b[ackRecordSize:]
 	}
+	return ends
 }

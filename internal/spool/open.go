@@ -115,10 +115,10 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 		return append(probs, s.moveAside(seg, 0, fmt.Errorf("stat: %w", err)))
 	}
 	size := st.Size()
-	s.readAcks(seg)
+	ends := s.readAcks(seg)
 	var res walkResult
 	if size > 0 {
-		res, err = walk(&window{f: f}, size, seg.skip)
+		res, err = walk(&window{f: f}, size, seg.skip, ends)
 	}
 	_ = f.Close()
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 	if len(fresh) > 0 { // report each region once, across restarts
 		s.ackMu.Lock()
 		for _, r := range fresh {
-			_ = s.writeAck(seg, uint32(r.start)) // else reported again next time
+			_ = s.writeRegion(seg, r.start, r.end) // else reported again next time
 		}
 		_ = s.closeAckFile(seg)
 		s.ackMu.Unlock()

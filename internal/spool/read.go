@@ -117,6 +117,7 @@ func (s *Spool) Next(buf []byte) (f Frame, ok bool, err error) {
 			return Frame{ID: id, Payload: res.payload, Items: res.h.items, Time: res.h.time}, true, nil
 		}
 		var mark bool // record the problem in the ack file
+		var end int64 // and the end of a bad region
 		switch {
 		case res.corrupt:
 			p := Problem{Kind: ProblemCorruptFrame, Path: seg.path, Offset: off, Bytes: res.next - off, Items: int64(res.h.items)}
@@ -128,7 +129,7 @@ func (s *Spool) Next(buf []byte) (f Frame, ok bool, err error) {
 		case res.region != nil && !skipped:
 			s.countLocked(*res.region)
 			probs = append(probs, *res.region)
-			mark = true
+			mark, end = true, res.next
 		}
 		del := s.reclaimableLocked(seg)
 		s.mu.Unlock()
@@ -136,7 +137,7 @@ func (s *Spool) Next(buf []byte) (f Frame, ok bool, err error) {
 			s.ackMu.Lock()
 			var aerr error
 			if mark {
-				aerr = s.writeAck(seg, uint32(off))
+				aerr = s.writeAckRecords(seg, uint32(off), end)
 			}
 			if del {
 				aerr = errors.Join(aerr, s.deleteFiles(seg))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // windowSize is how much a window reads at a time.
@@ -146,7 +147,10 @@ type walkResult struct {
 
 // walk reads every frame header of a segment of the given size (payloads
 // are checked later, by Next) and finds the regions without whole frames.
-func walk(w *window, size int64, skip map[uint32]struct{}) (walkResult, error) {
+// ends are the recorded ends of regions reported before (sorted): a known
+// region stops there even if the damage now reaches further, so new damage
+// right after it is found as a region of its own.
+func walk(w *window, size int64, skip map[uint32]struct{}, ends []int64) (walkResult, error) {
 	var res walkResult
 	off := int64(0)
 	for off < size {
@@ -166,6 +170,12 @@ func walk(w *window, size int64, skip map[uint32]struct{}) (walkResult, error) {
 		next, err := w.badEnd(off, size, st)
 		if err != nil {
 			return res, err
+		}
+		if _, known := skip[uint32(off)]; known {
+			i, _ := slices.BinarySearch(ends, off+1)
+			if i < len(ends) && ends[i] < next {
+				next = ends[i]
+			}
 		}
 		r := region{start: off, end: next}
 		if next == size {
