@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // faultOp is a file operation faultFS can fail.
@@ -39,6 +40,7 @@ type faultFS struct {
 	mu     sync.Mutex
 	faults []fault
 	hits   map[faultOp]int
+	syncs  atomic.Int64 // fsyncs of segment files that reached the disk
 }
 
 func (f *faultFS) inject(ft fault) {
@@ -127,6 +129,9 @@ func (f *faultFile) Sync() error {
 			<-ft.block
 		}
 		return ft.err
+	}
+	if strings.HasSuffix(f.name, segSuffix) {
+		f.fs.syncs.Add(1)
 	}
 	return f.File.Sync()
 }
