@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 
 // FuzzSpool runs operations decoded from the fuzz input against a Spool and
 // a slice model: appends, reads, out-of-order acks, clean reopens, and
+// appends that meet an injected fault (disk full, short write, failed fsync),
 // crashes (the spool abandoned without Close, as by SIGKILL) after which a
 // segment file is cut at a byte or has a byte flipped on disk. After every
 // reopen the spool must yield exactly the records whose Append returned nil
@@ -35,6 +37,8 @@ func FuzzSpool(f *testing.F) {
 	f.Add([]byte{4, 0, 250, 0, 250, 0, 250, 0, 250, 0, 250, 0, 250, 0, 250, 1, 1, 1, 2, 0, 2, 0, 2, 0, 0, 250, 0, 250})
 	f.Add([]byte{5, 0, 1, 0, 2, 0, 3, 4, 1, 0, 5, 4, 1, 0, 40, 1, 1, 1})
 	f.Add([]byte{6, 0, 64, 0, 64, 3, 0, 0, 70, 0, 64, 4, 1, 0, 30, 5})
+	f.Add([]byte{1, 0, 30, 7, 0, 20, 7, 1, 20, 7, 2, 20, 0, 40, 1, 1, 5, 1}) // faults, Sync
+	f.Add([]byte{0, 0, 30, 7, 1, 200, 0, 40, 6, 1, 1, 3, 0, 0, 40})          // short write, crash
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 || len(data) > 400 {
 			return
@@ -61,6 +65,7 @@ type mrec struct {
 func (r *mrec) pending() bool { return !r.acked && !r.lost }
 
 type model struct {
+	ffs  *faultFS
 	t    *testing.T
 	data []byte
 	pos  int
@@ -70,13 +75,15 @@ type model struct {
 }
 
 func newModel(t *testing.T, data []byte) *model {
+	ffs := &faultFS{}
 	set := Settings{
+		FS:           ffs,
 		Dir:          t.TempDir(),
 		MaxBytes:     6 << 10,
 		SegmentBytes: 64 + int64(data[0]>>1)*8,
 		Sync:         data[0]&1 == 1,
 	}
-	return &model{t: t, data: data, pos: 1, set: set}
+	return &model{t: t, data: data, pos: 1, set: set, ffs: ffs}
 }
 
 func (m *model) byte() byte {
@@ -103,8 +110,10 @@ func (m *model) run() {
 	for step := 0; m.pos < len(m.data); step++ {
 		op := m.byte()
 		switch op & 7 {
-		case 0, 7:
+		case 0:
 			m.append(op)
+		case 7:
+			m.faultyAppend()
 		case 1:
 			m.next(step)
 		case 2:
@@ -168,6 +177,29 @@ func (m *model) append(op byte) {
 			size: frameSize(len(r.Payload)), handed: r.Held,
 		})
 	}
+}
+
+// faultyAppend appends one record while a write or fsync fails: Append must
+// fail and change nothing the model can see.
+func (m *model) faultyAppend() {
+	faults := []fault{
+		{op: opWrite, err: syscall.ENOSPC},
+		{op: opWrite, err: syscall.EIO, short: true},
+		{op: opSync, err: syscall.EIO},
+	}
+	ft := faults[int(m.byte())%len(faults)]
+	if ft.op == opSync && !m.set.Sync {
+		ft = faults[0]
+	}
+	ft.match, ft.times = segSuffix, 1
+	m.ffs.inject(ft)
+	defer m.ffs.clear()
+	size := int(m.byte())
+	_, err := m.s.Append(nil, Record{Payload: make([]byte, size), Items: 1})
+	if errors.Is(err, ErrFull) {
+		return
+	}
+	require.ErrorIs(m.t, err, ft.err)
 }
 
 // expectNext is the record Next must return, or nil.

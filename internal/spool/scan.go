@@ -59,7 +59,14 @@ const (
 // ends. The payload is not checked.
 func (w *window) frameAt(off, limit int64) (header, frameState, error) {
 	if limit-off < headerSize {
-		return header{}, frameBad, nil
+		// A header cut short: it counts as a cut frame if what is left
+		// starts like one.
+		n := int(min(int64(len(magic)), limit-off))
+		b, err := w.get(off, n, limit)
+		if err != nil || !bytes.Equal(b, magic[:n]) {
+			return header{}, frameBad, err
+		}
+		return header{}, frameCut, nil
 	}
 	b, err := w.get(off, headerSize, limit)
 	if err != nil {
