@@ -101,6 +101,11 @@ func (m *model) open() {
 	m.s = s
 	for _, r := range m.recs {
 		r.handed = false
+		// A deleted (or moved-aside) segment's number may be used again by
+		// a new segment: its old records are no longer in any file.
+		if _, err := os.Stat(filepath.Join(m.set.Dir, segmentName(r.id.seg()))); err != nil {
+			r.cutOff = true
+		}
 	}
 }
 
