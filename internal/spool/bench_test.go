@@ -25,7 +25,7 @@ func reportRate(b *testing.B, records int64, payload int, elapsed time.Duration)
 // producers runs p goroutines that call fn back to back, one call per Loop
 // iteration in all: p calls are in flight at any time, as p pipelines
 // calling ConsumeX would have. records/s counts until the last call returns.
-func producers(b *testing.B, p int, fn func(w int)) {
+func producers(b *testing.B, p int, fn func(w int)) int {
 	tickets := make(chan struct{}, p)
 	var workers sync.WaitGroup
 	for w := range p {
@@ -45,6 +45,7 @@ func producers(b *testing.B, p int, fn func(w int)) {
 	close(tickets)
 	workers.Wait()
 	reportRate(b, int64(n), benchRecord, time.Since(t0))
+	return n
 }
 
 // BenchmarkAppendSync measures Append with Sync (group commit) against a
@@ -52,20 +53,22 @@ func producers(b *testing.B, p int, fn func(w int)) {
 func BenchmarkAppendSync(b *testing.B) {
 	for _, p := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("impl=spool/producers=%d/rec=1KiB", p), func(b *testing.B) {
-			s, err := Open(Settings{Dir: b.TempDir(), MaxBytes: 1 << 40, SegmentBytes: 64 << 20, Sync: true})
+			ffs := &faultFS{} // no faults: it counts the fsyncs
+			s, err := Open(Settings{Dir: b.TempDir(), MaxBytes: 1 << 40, SegmentBytes: 64 << 20, Sync: true, FS: ffs})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
 			payload := make([]byte, benchRecord)
 			ids := make([][]ID, p)
-			producers(b, p, func(w int) {
+			n := producers(b, p, func(w int) {
 				var err error
 				ids[w], err = s.Append(ids[w][:0], Record{Payload: payload, Items: 10})
 				if err != nil {
 					b.Error(err)
 				}
 			})
+			b.ReportMetric(float64(n)/float64(ffs.syncs.Load()), "records/fsync")
 		})
 		b.Run(fmt.Sprintf("impl=naive-fsync-each/producers=%d/rec=1KiB", p), func(b *testing.B) {
 			f, err := os.Create(filepath.Join(b.TempDir(), "naive"))
@@ -75,7 +78,7 @@ func BenchmarkAppendSync(b *testing.B) {
 			defer f.Close()
 			var mu sync.Mutex
 			frame := appendFrame(nil, Record{Payload: make([]byte, benchRecord), Items: 10})
-			producers(b, p, func(int) {
+			_ = producers(b, p, func(int) {
 				mu.Lock()
 				defer mu.Unlock()
 				if _, err := f.Write(frame); err != nil {

@@ -8,7 +8,9 @@ import "fmt"
 // go, fsyncs without the lock, and commits that far. Appends that write
 // while an fsync runs join the next round, whose members the finishing
 // leader wakes by handing one of them the lead; so N concurrent Appends pay
-// about two fsyncs, not N.
+// about two fsyncs, not N. A leader also takes in the writers that joined
+// the next round before it noted how far the writes go: its fsync covers
+// them, so each write waits for at most one fsync that began after it.
 //
 // An fsync failure fails every write not yet committed, whatever round it
 // joined: Linux may drop the dirty pages of a failed fsync, so a later fsync
@@ -90,6 +92,10 @@ func (s *Spool) leadLocked(r *round) error {
 		upTo, written, uncN := gc.writeSeq, gc.written, len(gc.unc)
 		seg := s.active
 		off := seg.size
+		// Writers waiting for the next round wrote before this point:
+		// this fsync covers them too.
+		absorbed := gc.next
+		gc.next = nil
 		s.mu.Unlock()
 		seg.fmu.RLock()
 		if seg.wf != nil { // else sealed meanwhile; sealing fsyncs first
@@ -105,6 +111,9 @@ func (s *Spool) leadLocked(r *round) error {
 			s.failSyncLocked(err)
 		default:
 			s.commitLocked(upTo, seg, off, written, uncN)
+		}
+		if absorbed != nil {
+			absorbed.finish(err)
 		}
 	}
 	r.finish(err)
