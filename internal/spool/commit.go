@@ -223,6 +223,8 @@ func (s *Spool) sealLocked(seg *segment) error {
 			return err
 		}
 		s.commitAllLocked(seg)
+	} else if !s.set.Sync && seg.size > 0 {
+		s.unsynced = append(s.unsynced, seg) // for Sync
 	}
 	s.closeWriterLocked(seg)
 	return nil

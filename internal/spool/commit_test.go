@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +117,27 @@ func TestLargeFrames(t *testing.T) {
 		requireFrame(t, got[j], i, sizes[i])
 	}
 	assert.Equal(t, []string{"corrupt frame@" + itoa(int64(ids[2].off()))}, probs.kinds())
+}
+
+// TestSyncFsyncsWhatWasAppendedWithoutSync checks Spool.Sync on a spool
+// without Settings.Sync: one fsync per segment written since the last Sync,
+// errors returned, ErrClosed after Close.
+func TestSyncFsyncsWhatWasAppendedWithoutSync(t *testing.T) {
+	ffs := &faultFS{}
+	s := openT(t, Settings{SegmentBytes: 1000, FS: ffs})
+	for i := range 10 {
+		_, err := s.Append(nil, rec(i, 400)) // two per segment: 5 segments
+		require.NoError(t, err)
+	}
+	require.Zero(t, ffs.syncs.Load(), "no fsync without Sync")
+	require.Equal(t, 5, s.Stats().Segments)
+	require.NoError(t, s.Sync())
+	assert.Equal(t, int64(5), ffs.syncs.Load(), "every segment written is fsynced once")
+	require.NoError(t, s.Sync())
+	assert.Equal(t, int64(6), ffs.syncs.Load(), "a second Sync fsyncs only the active segment")
+
+	ffs.inject(fault{op: opSync, match: segSuffix, err: syscall.EIO, times: 1})
+	require.ErrorIs(t, s.Sync(), syscall.EIO)
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, s.Sync(), ErrClosed)
 }

@@ -130,6 +130,7 @@ type Spool struct {
 	stats     Stats            // problem counters
 	wbuf      []byte           // encoding buffer of Append
 	commit    groupCommit
+	unsynced  []*segment // sealed without fsync (Sync off), for Spool.Sync
 
 	rmu    sync.Mutex // serializes Next; guards the reader below
 	reader reader
