@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 )
 
 // Sync makes everything appended and acked so far durable: it fsyncs the
@@ -26,12 +27,14 @@ func (s *Spool) Sync() error {
 	segs := append([]*segment(nil), s.segs...)
 	s.mu.Unlock()
 
-	var errs []error
+	// The files are fsynced at the same time: the file system can write
+	// them out, and commit its journal, together.
+	errc := make(chan error, len(sealed))
+	var wg sync.WaitGroup
 	for _, seg := range sealed {
-		if err := s.syncPath(seg.path); err != nil {
-			errs = append(errs, err)
-		}
+		wg.Go(func() { errc <- s.syncPath(seg.path) })
 	}
+	var errs []error
 	if active != nil {
 		active.fmu.RLock()
 		var err error
@@ -43,6 +46,13 @@ func (s *Spool) Sync() error {
 			err = s.syncPath(active.path)
 		}
 		active.fmu.RUnlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
 		if err != nil {
 			errs = append(errs, err)
 		}
