@@ -18,7 +18,7 @@ import (
 // Durability: Ack writes an 8-byte record to the segment's ack file with one
 // write(2) before it returns, so the ack survives a crash of the process
 // (SIGKILL, OOM kill). It survives power loss once the ack file is fsynced,
-// which Close does with Settings.Sync; an ack lost that way yields its frame
+// which Sync does, and Close with Settings.Sync; an ack lost that way yields its frame
 // once more after the restart (at-least-once). An error means the record
 // could not be written (the frame is still done for this process).
 //

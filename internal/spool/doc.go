@@ -66,11 +66,12 @@
 // # Durability
 //
 //   - An Append that returned nil with Sync survives SIGKILL and power loss;
-//     without Sync it survives SIGKILL (the bytes are in the page cache) but
-//     not power loss.
+//     without Sync it survives SIGKILL (the bytes are in the page cache), and
+//     power loss once Spool.Sync has returned (one fsync per segment file,
+//     run at the same time: the way to spill a full memory queue at Shutdown).
 //   - An Ack survives SIGKILL once it returns (one write(2) of its record);
-//     it survives power loss after Close with Sync, which fsyncs the ack
-//     files. An ack lost to power loss yields its frame once more after the
+//     it survives power loss after Spool.Sync, or after Close with Sync,
+//     which fsyncs the ack files. An ack lost to power loss yields its frame once more after the
 //     restart: delivery is at-least-once, never at-most-once.
 //   - Frames handed out by Next and not acked are pending again after a
 //     restart.
