@@ -59,8 +59,11 @@ type mrec struct {
 	lost    bool // destroyed by damage
 	handed  bool // yielded (or Held) in this lifetime
 	cutOff  bool // the bytes of its header are gone (cut)
-	badHead bool // its header was flipped
+	flipped map[int64]bool // header bytes flipped (a second flip restores one)
 }
+
+// badHead reports whether its header is damaged now.
+func (r *mrec) badHead() bool { return len(r.flipped) > 0 }
 
 func (r *mrec) pending() bool { return !r.acked && !r.lost }
 
@@ -347,10 +350,17 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		if at >= off && at < off+r.size {
 			hit = r
 			if at-off < headerSize {
-				r.badHead = true
+				if r.flipped == nil {
+					r.flipped = map[int64]bool{}
+				}
+				if r.flipped[at] {
+					delete(r.flipped, at)
+				} else {
+					r.flipped[at] = true
+				}
 			}
 		}
-		if !r.badHead {
+		if !r.badHead() {
 			valid++
 		}
 	}
@@ -359,9 +369,9 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 	}
 	hit.lost = true
 	switch {
-	case hit.badHead && valid == 0:
+	case hit.badHead() && valid == 0:
 		want.MovedAside = 1
-	case hit.badHead:
+	case hit.badHead():
 		want.CorruptFrames = 1
 	default:
 		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
