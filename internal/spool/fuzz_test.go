@@ -56,9 +56,9 @@ type mrec struct {
 	id      ID
 	size    int64
 	acked   bool
-	lost    bool // destroyed by damage
-	handed  bool // yielded (or Held) in this lifetime
-	cutOff  bool // the bytes of its header are gone (cut)
+	lost    bool           // destroyed by damage
+	handed  bool           // yielded (or Held) in this lifetime
+	cutOff  bool           // the bytes of its header are gone (cut)
 	flipped map[int64]bool // header bytes flipped (a second flip restores one)
 }
 
