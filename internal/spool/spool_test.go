@@ -1,7 +1,6 @@
 package spool
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -215,10 +214,4 @@ func TestSecondOpenOfFolderFails(t *testing.T) {
 	s2, err := Open(Settings{Dir: dir, MaxBytes: 1})
 	require.NoError(t, err, "Close releases the lock")
 	require.NoError(t, s2.Close())
-}
-
-func TestErrorsAreSentinels(t *testing.T) {
-	for _, e := range []error{ErrFull, ErrTooLarge, ErrClosed, ErrLocked} {
-		assert.True(t, errors.Is(e, e))
-	}
 }
