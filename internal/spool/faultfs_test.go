@@ -19,6 +19,7 @@ const (
 	opOpen
 	opSyncDir
 	opRemove
+	opRead
 )
 
 // fault makes the next `times` operations op on paths containing match fail
@@ -134,6 +135,13 @@ func (f *faultFile) Sync() error {
 		f.fs.syncs.Add(1)
 	}
 	return f.File.Sync()
+}
+
+func (f *faultFile) ReadAt(p []byte, off int64) (int, error) {
+	if ft, ok := f.fs.hit(opRead, f.name); ok {
+		return 0, ft.err
+	}
+	return f.File.ReadAt(p, off)
 }
 
 func (f *faultFile) Truncate(size int64) error {

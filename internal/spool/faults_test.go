@@ -236,3 +236,32 @@ func TestCloseReportsFsyncFailure(t *testing.T) {
 	assert.Contains(t, err.Error(), "fsync ack file")
 	require.NoError(t, s.Close(), "a second Close")
 }
+
+// TestReadFaultIsReturnedAndRetried checks that a read error reaches the
+// caller of Next without moving the cursor, so the frame comes once the
+// fault clears, and that Open moves a segment it cannot read aside.
+func TestReadFaultIsReturnedAndRetried(t *testing.T) {
+	ffs := &faultFS{}
+	set := Settings{Dir: t.TempDir(), FS: ffs}
+	s := openT(t, set)
+	_, err := s.Append(nil, rec(0, 10), rec(1, 10))
+	require.NoError(t, err)
+	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
+	_, ok, err := s.Next(nil)
+	require.ErrorIs(t, err, syscall.EIO)
+	assert.False(t, ok)
+	got := drain(t, s)
+	require.Len(t, got, 2, "nothing was skipped")
+	requireFrame(t, got[0], 0, 10)
+	require.NoError(t, s.Close())
+
+	var probs problems
+	set.OnProblem = probs.add
+	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
+	s = openT(t, set)
+	require.Len(t, probs.list, 1)
+	assert.Equal(t, ProblemMovedAside, probs.list[0].Kind)
+	require.ErrorIs(t, probs.list[0].Err, syscall.EIO)
+	frames, _, _ := s.Len()
+	assert.Zero(t, frames)
+}
