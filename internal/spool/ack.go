@@ -1,0 +1,180 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Ack marks a frame handed out by Next (or appended Held) as done: delivered,
+// or dropped by the caller. Acks may come in any order. Once every frame of a
+// sealed segment is acked, its files are deleted and its bytes leave
+// DiskBytes.
+//
+// Durability: Ack writes an 8-byte record to the segment's ack file with one
+// write(2) before it returns, so the ack survives a crash of the process
+// (SIGKILL, OOM kill). It survives power loss once the ack file is fsynced,
+// which Sync does, and Close with Settings.Sync; an ack lost that way yields its frame
+// once more after the restart (at-least-once). An error means the record
+// could not be written (the frame is still done for this process).
+//
+// Acking an ID that is not in flight (never handed out, or acked already)
+// panics. After Close, Ack returns ErrClosed.
+func (s *Spool) Ack(id ID) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	m, ok := s.inflight[id]
+	if !ok {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("spool: Ack(%v) of a frame that is not in flight", id))
+	}
+	delete(s.inflight, id)
+	seg := s.byNum[id.seg()]
+	seg.pending--
+	s.pending.sub(counts{frames: 1, bytes: m.bytes, items: int64(m.items)})
+	del := s.reclaimableLocked(seg)
+	s.mu.Unlock()
+
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	err := s.writeAck(seg, id.off())
+	if del {
+		err = errors.Join(err, s.deleteFiles(seg))
+	}
+	return err
+}
+
+// reclaimableLocked reports whether seg can go, and if so takes it out of
+// the live set. The caller then calls deleteFiles under ackMu.
+func (s *Spool) reclaimableLocked(seg *segment) bool {
+	if !seg.sealed || seg.pending > 0 || seg.reading || seg.deleted || seg == s.active {
+		return false
+	}
+	seg.deleted = true
+	delete(s.byNum, seg.num)
+	for i, x := range s.segs {
+		if x == seg {
+			s.segs = append(s.segs[:i], s.segs[i+1:]...)
+			break
+		}
+	}
+	s.diskBytes -= seg.size
+	return true
+}
+
+// writeAck appends an ack record for off to seg's ack file. Callers hold
+// s.ackMu.
+func (s *Spool) writeAck(seg *segment, off uint32) error {
+	return s.writeAckRecords(seg, off, 0)
+}
+
+// writeRegion records a reported bad region [start, end) in seg's ack file:
+// its start like an acked frame, and its end, so that a later Open can tell
+// new damage right after it from the old region. Callers hold s.ackMu.
+func (s *Spool) writeRegion(seg *segment, start, end int64) error {
+	return s.writeAckRecords(seg, uint32(start), end)
+}
+
+// writeAckRecords writes the ack record for off and, if end > 0, a region
+// end record, with one write(2).
+func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
+	if seg.ackGone {
+		return nil
+	}
+	if seg.ackF == nil {
+		f, err := s.fs.OpenFile(seg.ackPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open ack file %q: %w", seg.ackPath, err)
+		}
+		seg.ackF = f
+	}
+	s.ackBuf = appendAckRecord(s.ackBuf[:0], seg.num, off, false)
+	if end > 0 {
+		s.ackBuf = appendAckRecord(s.ackBuf, seg.num, uint32(end), true)
+	}
+	n, err := seg.ackF.Write(s.ackBuf)
+	if err == nil && n != len(s.ackBuf) {
+		err = io.ErrShortWrite
+	}
+	seg.ackDirty = true
+	if err != nil {
+		return fmt.Errorf("write ack file %q: %w", seg.ackPath, err)
+	}
+	return nil
+}
+
+// deleteFiles removes a reclaimed segment's files: the segment first, so a
+// crash in between leaves an ack file without a segment (removed at Open),
+// never a segment without its acks. Callers hold s.ackMu.
+func (s *Spool) deleteFiles(seg *segment) error {
+	var errs []error
+	if err := s.closeAckFile(seg); err != nil {
+		errs = append(errs, err)
+	}
+	seg.ackGone = true
+	if err := s.fs.Remove(seg.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Keep the ack file: a restart finds the segment fully acked.
+		return errors.Join(append(errs, fmt.Errorf("remove segment %q: %w", seg.path, err))...)
+	}
+	if err := s.fs.Remove(seg.ackPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove ack file %q: %w", seg.ackPath, err))
+	}
+	return errors.Join(errs...)
+}
+
+// closeAckFile fsyncs (with Sync, if written) and closes seg's ack file.
+// Callers hold s.ackMu.
+func (s *Spool) closeAckFile(seg *segment) error {
+	if seg.ackF == nil {
+		return nil
+	}
+	var err error
+	if s.set.Sync && seg.ackDirty {
+		if err = seg.ackF.Sync(); err != nil {
+			err = fmt.Errorf("fsync ack file %q: %w", seg.ackPath, err)
+		}
+	}
+	if cerr := seg.ackF.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close ack file %q: %w", seg.ackPath, cerr)
+	}
+	seg.ackF, seg.ackDirty = nil, false
+	return err
+}
+
+// readAcks loads seg's ack file into seg.skip and returns the recorded ends
+// of bad regions, sorted. A missing or unreadable file means no acks (at
+// worst frames are yielded again).
+func (s *Spool) readAcks(seg *segment) []int64 {
+	f, err := s.fs.OpenFile(seg.ackPath, os.O_RDONLY, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return nil
+	}
+	b := make([]byte, st.Size())
+	n, _ := f.ReadAt(b, 0)
+	ends := parseAckRecords(seg.num, b[:n], seg.skip, nil)
+	slices.Sort(ends)
+	return ends
+}
+
+func newSegment(dir string, num uint32) *segment {
+	name := segmentName(num)
+	return &segment{
+		num:     num,
+		path:    filepath.Join(dir, name),
+		ackPath: filepath.Join(dir, name[:len(name)-len(segSuffix)]+ackSuffix),
+		skip:    map[uint32]struct{}{},
+		jumps:   map[uint32]int64{},
+	}
+}

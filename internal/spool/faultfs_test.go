@@ -1,0 +1,154 @@
+package spool
+
+import (
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// faultOp is a file operation faultFS can fail.
+type faultOp int
+
+const (
+	opWrite faultOp = iota
+	opSync
+	opTruncate
+	opRename
+	opOpen
+	opSyncDir
+	opRemove
+	opRead
+)
+
+// fault makes the next `times` operations op on paths containing match fail
+// with err (times < 0: until cleared). A short write writes half its bytes
+// first.
+type fault struct {
+	op    faultOp
+	match string
+	err   error
+	short bool
+	times int
+	// block, if set, is waited on before the fault returns (fsync only).
+	block chan struct{}
+}
+
+// faultFS is the real file system with injected failures.
+type faultFS struct {
+	OSFS
+	mu     sync.Mutex
+	faults []fault
+	hits   map[faultOp]int
+	syncs  atomic.Int64 // fsyncs of segment files that reached the disk
+}
+
+func (f *faultFS) inject(ft fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, ft)
+}
+
+func (f *faultFS) clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = nil
+}
+
+func (f *faultFS) hit(op faultOp, name string) (fault, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, ft := range f.faults {
+		if ft.op != op || !strings.Contains(name, ft.match) || ft.times == 0 {
+			continue
+		}
+		if ft.times > 0 {
+			f.faults[i].times--
+		}
+		if f.hits == nil {
+			f.hits = map[faultOp]int{}
+		}
+		f.hits[op]++
+		return ft, true
+	}
+	return fault{}, false
+}
+
+func (f *faultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	if ft, ok := f.hit(opOpen, name); ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ft.err}
+	}
+	file, err := f.OSFS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &faultFile{File: file, fs: f, name: name}, nil
+}
+
+func (f *faultFS) Rename(oldpath, newpath string) error {
+	if ft, ok := f.hit(opRename, oldpath); ok {
+		return &fs.PathError{Op: "rename", Path: oldpath, Err: ft.err}
+	}
+	return f.OSFS.Rename(oldpath, newpath)
+}
+
+func (f *faultFS) Remove(name string) error {
+	if ft, ok := f.hit(opRemove, name); ok {
+		return &fs.PathError{Op: "remove", Path: name, Err: ft.err}
+	}
+	return f.OSFS.Remove(name)
+}
+
+func (f *faultFS) SyncDir(name string) error {
+	if ft, ok := f.hit(opSyncDir, name); ok {
+		return ft.err
+	}
+	return f.OSFS.SyncDir(name)
+}
+
+type faultFile struct {
+	File
+	fs   *faultFS
+	name string
+}
+
+func (f *faultFile) Write(p []byte) (int, error) {
+	if ft, ok := f.fs.hit(opWrite, f.name); ok {
+		if ft.short {
+			n, _ := f.File.Write(p[:len(p)/2])
+			return n, ft.err
+		}
+		return 0, ft.err
+	}
+	return f.File.Write(p)
+}
+
+func (f *faultFile) Sync() error {
+	if ft, ok := f.fs.hit(opSync, f.name); ok {
+		if ft.block != nil {
+			<-ft.block
+		}
+		return ft.err
+	}
+	if strings.HasSuffix(f.name, segSuffix) {
+		f.fs.syncs.Add(1)
+	}
+	return f.File.Sync()
+}
+
+func (f *faultFile) ReadAt(p []byte, off int64) (int, error) {
+	if ft, ok := f.fs.hit(opRead, f.name); ok {
+		return 0, ft.err
+	}
+	return f.File.ReadAt(p, off)
+}
+
+func (f *faultFile) Truncate(size int64) error {
+	if ft, ok := f.fs.hit(opTruncate, f.name); ok {
+		return ft.err
+	}
+	return f.File.Truncate(size)
+}
+
+var _ io.Writer = (*faultFile)(nil)

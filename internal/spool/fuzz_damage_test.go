@@ -1,0 +1,121 @@
+package spool
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The damage FuzzSpool does to segment files on disk, and what the model
+// expects of it.
+
+// crashAndDamage abandons the spool, damages one segment file, reopens and
+// checks that exactly the damaged records are gone, and counted.
+func (m *model) crashAndDamage(flip bool) {
+	crash(m.s)
+	files, _ := filepath.Glob(filepath.Join(m.set.Dir, "*.seg"))
+	var want Stats // expected counter deltas
+	if len(files) > 0 {
+		slices.Sort(files)
+		path := files[int(m.byte())%len(files)]
+		fi, err := os.Stat(path)
+		require.NoError(m.t, err)
+		var seg uint32
+		for _, r := range m.recs {
+			if filepath.Base(path) == segmentName(r.id.seg()) {
+				seg = r.id.seg()
+			}
+		}
+		if size := fi.Size(); size > 0 {
+			at := (int64(m.byte())<<8 | int64(m.byte())) % size
+			if flip {
+				want = m.flip(path, seg, at)
+			} else {
+				want = m.cut(path, seg, at)
+			}
+		}
+	}
+	m.open()
+	m.drainAndCompare(want)
+}
+
+// inSeg returns the records of segment seg still whole enough to matter.
+func (m *model) inSeg(seg uint32) []*mrec {
+	var out []*mrec
+	for _, r := range m.recs {
+		if r.id.seg() == seg && !r.cutOff {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (m *model) cut(path string, seg uint32, at int64) Stats {
+	if os.Getenv("SPOOL_DEBUG") != "" {
+		fi, _ := os.Stat(path)
+		m.t.Logf("cut %s (size %d) at %d", path, fi.Size(), at)
+	}
+	require.NoError(m.t, os.Truncate(path, at))
+	var want Stats
+	for _, r := range m.inSeg(seg) {
+		off := int64(r.id.off())
+		if off+r.size <= at {
+			continue
+		}
+		if off < at && r.pending() {
+			want.TornBytes = at - off // the frame the cut goes through
+		}
+		r.cutOff = true
+		if r.pending() {
+			r.lost = true // at or after the cut point
+		}
+	}
+	return want
+}
+
+func (m *model) flip(path string, seg uint32, at int64) Stats {
+	if os.Getenv("SPOOL_DEBUG") != "" {
+		m.t.Logf("flip %s at %d", path, at)
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(m.t, err)
+	b[at] ^= 0xff
+	require.NoError(m.t, os.WriteFile(path, b, 0o600))
+	var want Stats
+	var hit *mrec
+	valid := 0
+	for _, r := range m.inSeg(seg) {
+		off := int64(r.id.off())
+		if at >= off && at < off+r.size {
+			hit = r
+			if at-off < headerSize {
+				if r.flipped == nil {
+					r.flipped = map[int64]bool{}
+				}
+				if r.flipped[at] {
+					delete(r.flipped, at)
+				} else {
+					r.flipped[at] = true
+				}
+			}
+		}
+		if !r.badHead() {
+			valid++
+		}
+	}
+	if hit == nil || !hit.pending() {
+		return want
+	}
+	hit.lost = true
+	switch {
+	case hit.badHead() && valid == 0:
+		want.MovedAside = 1
+	case hit.badHead():
+		want.CorruptFrames = 1
+	default:
+		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
+	}
+	return want
+}

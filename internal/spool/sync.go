@@ -1,0 +1,92 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// Sync makes everything appended and acked so far durable: it fsyncs the
+// segment files written since the last Sync, the ack files and the folder.
+// With Settings.Sync, Append already waits for its fsync and Sync only adds
+// the acks. Without it, Sync is how the caller makes its appends survive
+// power loss at a moment of its choosing, with one fsync per file instead of
+// one per Append (the processor's spill mode calls it before Shutdown
+// returns). Close does not fsync segments without Settings.Sync.
+func (s *Spool) Sync() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	sealed := s.unsynced
+	s.unsynced = nil
+	active := s.active
+	segs := append([]*segment(nil), s.segs...)
+	s.mu.Unlock()
+
+	// The files are fsynced at the same time: the file system can write
+	// them out, and commit its journal, together.
+	errc := make(chan error, len(sealed))
+	var wg sync.WaitGroup
+	for _, seg := range sealed {
+		wg.Go(func() { errc <- s.syncPath(seg.path) })
+	}
+	var errs []error
+	if active != nil {
+		active.fmu.RLock()
+		var err error
+		if active.wf != nil {
+			if err = active.wf.Sync(); err != nil {
+				err = fmt.Errorf("fsync %q: %w", active.path, err)
+			}
+		} else { // sealed since: its handle is gone
+			err = s.syncPath(active.path)
+		}
+		active.fmu.RUnlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.ackMu.Lock()
+	for _, seg := range segs {
+		if seg.ackF != nil && seg.ackDirty {
+			if err := seg.ackF.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("fsync ack file %q: %w", seg.ackPath, err))
+				continue
+			}
+			seg.ackDirty = false
+		}
+	}
+	s.ackMu.Unlock()
+	if err := s.fs.SyncDir(s.set.Dir); err != nil {
+		errs = append(errs, fmt.Errorf("fsync folder %q: %w", s.set.Dir, err))
+	}
+	return errors.Join(errs...)
+}
+
+// syncPath fsyncs a closed file by name; a file deleted meanwhile is fine.
+func (s *Spool) syncPath(path string) error {
+	f, err := s.fs.OpenFile(path, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %q for fsync: %w", path, err)
+	}
+	err = f.Sync()
+	_ = f.Close()
+	if err != nil {
+		return fmt.Errorf("fsync %q: %w", path, err)
+	}
+	return nil
+}
