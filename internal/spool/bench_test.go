@@ -270,10 +270,7 @@ func BenchmarkSpill64MiB(b *testing.B) {
 			b.SetBytes(total)
 			b.ReportAllocs()
 			for b.Loop() {
-				dir, err := os.MkdirTemp(b.TempDir(), "spill")
-				if err != nil {
-					b.Fatal(err)
-				}
+				dir := b.TempDir()
 				s, err := Open(Settings{Dir: dir, MaxBytes: 1 << 30, Sync: mode == "each-call"})
 				if err != nil {
 					b.Fatal(err)

@@ -73,15 +73,15 @@ func TestSIGKILLMidAppend(t *testing.T) {
 		sc := bufio.NewScanner(out)
 		got := 0
 		for got < 300 && sc.Scan() {
-			n, err := strconv.Atoi(sc.Text())
-			require.NoError(t, err, "child output %q", sc.Text())
+			n, aerr := strconv.Atoi(sc.Text())
+			require.NoError(t, aerr, "child output %q", sc.Text())
 			acked[n] = true
 			got++
 		}
 		require.Equal(t, 300, got, "round %d: the child acknowledged appends", round)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		for sc.Scan() { // lines written before the kill
-			if n, err := strconv.Atoi(sc.Text()); err == nil {
+			if n, aerr := strconv.Atoi(sc.Text()); aerr == nil {
 				acked[n] = true
 			}
 		}

@@ -153,7 +153,7 @@ func TestRepairMovesUnusableSegmentAside(t *testing.T) {
 	p := probs.list[0]
 	assert.Equal(t, ProblemMovedAside, p.Kind)
 	assert.True(t, strings.HasPrefix(p.Path, garbage+".corrupt-"), p.Path)
-	assert.EqualError(t, p.Err, "no valid frame")
+	require.EqualError(t, p.Err, "no valid frame")
 	assert.FileExists(t, p.Path)
 	assert.NoFileExists(t, garbage)
 	assert.NoFileExists(t, empty, "an empty segment is removed")

@@ -209,7 +209,7 @@ func TestSecondOpenOfFolderFails(t *testing.T) {
 	s := openT(t, Settings{Dir: dir})
 	_, err := Open(Settings{Dir: dir, MaxBytes: 1})
 	require.ErrorIs(t, err, ErrLocked)
-	assert.EqualError(t, err, `spool folder "`+dir+`" is in use by another spool (in this process or another; give each its own folder): spool: folder in use`)
+	require.EqualError(t, err, `spool folder "`+dir+`" is in use by another spool (in this process or another; give each its own folder): spool: folder in use`)
 	require.NoError(t, s.Close())
 	s2, err := Open(Settings{Dir: dir, MaxBytes: 1})
 	require.NoError(t, err, "Close releases the lock")
