@@ -24,11 +24,15 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	if items == 0 {
 		return nil
 	}
+	// exact says whether b.bytes is the batch's exact size rather than the
+	// estimator's per-item price; it is not kept in the batch, which the
+	// ring copies.
 	b := batch[T]{data: data, items: items}
-	b.bytes, b.exact = c.est.estimate(data, items)
+	var exact bool
+	b.bytes, exact = c.est.estimate(data, items)
 	b.arrived = c.arrival()
-	if c.tooLarge(b) {
-		b = c.sizedExactly(b)
+	if c.tooLarge(b) && !exact {
+		b.bytes, exact = c.est.exact(data, items), true
 	}
 	if c.tooLarge(b) {
 		return c.refuseTooLarge(b)
@@ -36,20 +40,21 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	// Hold a reference before the batch becomes visible to the workers.
 	c.sig.ref(data)
 	if c.cfg.Overflow == OverflowPolicyBlock {
-		return c.admitBlocking(ctx, b)
+		return c.admitBlocking(ctx, b, exact)
 	}
-	return c.admitNow(b)
+	return c.admitNow(b, exact)
 }
 
-// arrival is the arrival time to stamp on a new batch. Reading the clock costs
-// a noticeable share of an admission, so it is read only when it matters:
-// with max_age (which needs the exact time), and when nothing is held (the
-// batch will be the oldest). Otherwise the batch gets the last time the
-// processor read: at such an admission, at each delivery, and at each
-// collection of the queue_oldest_age gauge. So an arrival time is at most one
-// of those intervals early, and queue_oldest_age errs on the old side.
+// arrival is the arrival time to stamp on a new batch. Reading the clock
+// costs about half of an admission on some machines (about 70 ns here), so
+// it is read only with max_age, which needs the exact time. Otherwise the
+// batch gets the last time the processor read the clock: at Start, at each
+// delivery attempt (including the breaker's probes, at most max_open_timeout
+// apart) and at each collection of the telemetry. So an arrival time is at
+// most one of those intervals early, and queue_oldest_age errs on the old
+// side by at most that much.
 func (c *core[T]) arrival() time.Time {
-	if c.cfg.MaxAge > 0 || c.heldBatches.Load() == 0 {
+	if c.cfg.MaxAge > 0 {
 		return c.readClock()
 	}
 	return time.Unix(0, c.lastNow.Load())
@@ -77,20 +82,14 @@ func (c *core[T]) refuseTooLarge(b batch[T]) error {
 	return nil
 }
 
-// sizedExactly returns b with its exact size in place of an estimate, for a
-// decision that refuses b or finds it too large: an estimate drawn from other
-// batches must not decide that. (The drop policies, which run on every
-// admission under sustained overload, use the estimate: exact sizing there
-// would cost several microseconds per batch.)
-func (c *core[T]) sizedExactly(b batch[T]) batch[T] {
-	if !b.exact {
-		b.bytes, b.exact = c.est.exact(b.data, b.items), true
-	}
-	return b
-}
+// A batch is sized exactly before a decision that refuses it or finds it too
+// large: an estimate drawn from other batches must not decide that. (The drop
+// policies, which run on every admission under sustained overload, use the
+// estimate: exact sizing there would cost several microseconds per batch.)
 
 // admitNow admits b without waiting: drop_oldest, drop_newest and reject.
-func (c *core[T]) admitNow(b batch[T]) error {
+// exact says whether b.bytes is exact.
+func (c *core[T]) admitNow(b batch[T], exact bool) error {
 	c.mu.Lock()
 	if c.closed.Load() {
 		c.mu.Unlock()
@@ -98,15 +97,15 @@ func (c *core[T]) admitNow(b batch[T]) error {
 		return c.refuse(b.items, errShutDown)
 	}
 	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) {
-		if !b.exact && c.cfg.Overflow == OverflowPolicyReject {
+		if !exact && c.cfg.Overflow == OverflowPolicyReject {
 			// Size it exactly, outside the lock, before refusing it,
 			// then try again.
 			c.mu.Unlock()
-			if b = c.sizedExactly(b); c.tooLarge(b) {
+			if b.bytes = c.est.exact(b.data, b.items); c.tooLarge(b) {
 				c.sig.unref(b.data)
 				return c.refuseTooLarge(b)
 			}
-			return c.admitNow(b)
+			return c.admitNow(b, true)
 		}
 		if c.cfg.Overflow == OverflowPolicyDropOldest && c.evictForLocked(b.bytes) {
 			c.pushLocked(b)
@@ -214,12 +213,13 @@ func (c *core[T]) clearVictims(victims []batch[T]) {
 }
 
 // admitBlocking admits b under overflow block: it waits for room up to
-// block_timeout, the caller's context or Shutdown, then refuses.
-func (c *core[T]) admitBlocking(ctx context.Context, b batch[T]) error {
+// block_timeout, the caller's context or Shutdown, then refuses. exact says
+// whether b.bytes is exact.
+func (c *core[T]) admitBlocking(ctx context.Context, b batch[T], exact bool) error {
 	reserved := c.tryReserve(b.bytes)
-	if !reserved && !b.exact {
+	if !reserved && !exact {
 		// Size it exactly before waiting and perhaps refusing.
-		if b = c.sizedExactly(b); c.tooLarge(b) {
+		if b.bytes = c.est.exact(b.data, b.items); c.tooLarge(b) {
 			c.sig.unref(b.data)
 			return c.refuseTooLarge(b)
 		}

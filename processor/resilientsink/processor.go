@@ -28,9 +28,6 @@ type batch[T any] struct {
 	data  T
 	items int
 	bytes int64
-	// exact is set when bytes comes from the batch's exact size rather than
-	// the estimator's per-item price.
-	exact bool
 	// arrived is when ConsumeX offered the batch (see core.arrival).
 	arrived time.Time
 	// firstFail is when the first delivery of this batch failed; zero before.
@@ -149,6 +146,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 			OnStateChange:    c.onBreakerChange,
 		})
 	}
+	c.readClock()
 	c.stopIntake, c.cancelIntake = context.WithCancel(context.Background())
 	if err := c.registerGauges(); err != nil {
 		tb.Shutdown()
@@ -178,6 +176,7 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 	}
 	c.started = true
 	c.host = host
+	c.readClock()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancelWorkers = cancel
 	for i := range c.flights {

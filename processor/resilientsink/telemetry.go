@@ -77,11 +77,22 @@ func newTelemetry(tb *metadata.TelemetryBuilder, instance []attribute.KeyValue) 
 // attributes costs an attribute-set lookup in the SDK, several times an
 // atomic add, so ConsumeX only adds here; flush moves the sums into the
 // counters when the telemetry is collected, and at Shutdown.
+// The callers' counts and the workers' sit on cache lines of their own, so
+// that a caller and a worker do not pass one line back and forth.
 type pendingCounts struct {
-	incoming, sent, refused, sendFailures atomic.Int64
-	dropped                               [numReasons]atomic.Int64
-	transitions                           [3]atomic.Int64 // indexed by cbreaker.State
+	_            cacheLinePad
+	incoming     atomic.Int64 // callers
+	refused      atomic.Int64
+	dropped      [numReasons]atomic.Int64
+	_            cacheLinePad
+	sent         atomic.Int64 // workers
+	sendFailures atomic.Int64
+	transitions  [3]atomic.Int64 // indexed by cbreaker.State
+	_            cacheLinePad
 }
+
+// cacheLinePad keeps what follows it off the cache line of what precedes it.
+type cacheLinePad struct{ _ [64]byte }
 
 // flush adds the pending increments to the counters. Concurrent calls never
 // add one increment twice.
