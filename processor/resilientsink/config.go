@@ -113,9 +113,61 @@ type Config struct {
 	CircuitBreaker BreakerConfig `mapstructure:"circuit_breaker"`
 	// Shutdown configures what happens to queued data at shutdown.
 	Shutdown ShutdownConfig `mapstructure:"shutdown"`
+	// Persistence keeps the queue on disk across restarts, reloads and crashes.
+	Persistence PersistenceConfig `mapstructure:"persistence"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// PersistenceMode says when batches go to disk.
+type PersistenceMode string
+
+const (
+	// PersistenceModeSpill keeps the hot path in memory: a batch goes to disk
+	// when the memory budget is full, and what is held at Shutdown is written
+	// to disk before Shutdown returns.
+	PersistenceModeSpill PersistenceMode = "spill"
+	// PersistenceModeWriteAhead writes every batch to disk before ConsumeX
+	// returns success (after an fsync with sync).
+	PersistenceModeWriteAhead PersistenceMode = "write_ahead"
+)
+
+// maxDiskMegabytes bounds persistence.max_megabytes (1 PiB in MiB), so that it
+// converts to bytes without overflow.
+const maxDiskMegabytes = 1 << 30
+
+// PersistenceConfig configures the disk tier of the queue.
+type PersistenceConfig struct {
+	// Directory is where the instance keeps its folder, named from the
+	// processor ID and the signal. Empty turns persistence off.
+	Directory string `mapstructure:"directory"`
+	// Mode is spill or write_ahead.
+	Mode PersistenceMode `mapstructure:"mode"`
+	// MaxMegabytes is the disk budget of this instance, in MiB.
+	MaxMegabytes int `mapstructure:"max_megabytes"`
+	// Sync fsyncs before acknowledging (write_ahead) and before Shutdown
+	// returns (spill).
+	Sync bool `mapstructure:"sync"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Enabled reports whether persistence is on.
+func (c *PersistenceConfig) Enabled() bool { return c.Directory != "" }
+
+// Validate checks the persistence section.
+func (c *PersistenceConfig) Validate() error {
+	switch c.Mode {
+	case PersistenceModeSpill, PersistenceModeWriteAhead:
+	default:
+		return fmt.Errorf("mode must be one of spill, write_ahead, got %q", string(c.Mode))
+	}
+	if c.MaxMegabytes <= 0 || c.MaxMegabytes > maxDiskMegabytes {
+		return fmt.Errorf("max_megabytes must be between 1 and %d, got %d", maxDiskMegabytes, c.MaxMegabytes)
+	}
+	return nil
 }
 
 // BreakerConfig configures the circuit breaker around the downstream consumer.

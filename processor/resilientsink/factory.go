@@ -40,6 +40,10 @@ const (
 
 	defaultShutdownStrategy = ShutdownStrategyGraceful
 	defaultShutdownTimeout  = 10 * time.Second
+
+	defaultPersistenceMode         = PersistenceModeSpill
+	defaultPersistenceMaxMegabytes = 1024
+	defaultPersistenceSync         = true
 )
 
 // NewFactory returns the factory of the resilientsink processor.
@@ -81,6 +85,11 @@ func createDefaultConfig() component.Config {
 		Shutdown: ShutdownConfig{
 			Strategy: defaultShutdownStrategy,
 			Timeout:  defaultShutdownTimeout,
+		},
+		Persistence: PersistenceConfig{
+			Mode:         defaultPersistenceMode,
+			MaxMegabytes: defaultPersistenceMaxMegabytes,
+			Sync:         defaultPersistenceSync,
 		},
 	}
 }
