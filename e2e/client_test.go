@@ -71,9 +71,15 @@ type loadResult struct {
 	Failed   int64              // records in requests that did not get OK
 }
 
-// load sends batches of logs in the background at a fixed pace until stopped.
+// sender exports records first .. first+n-1 and returns the gRPC status
+// code (codes.OK when the collector acknowledged them).
+type sender interface {
+	send(first int64, n int) codes.Code
+}
+
+// load sends batches of records in the background at a fixed pace until stopped.
 type load struct {
-	c     *logClient
+	c     sender
 	batch int
 	every time.Duration
 	stopC chan struct{}
@@ -84,7 +90,7 @@ type load struct {
 }
 
 // startLoad sends a batch of batchSize records every interval until stop.
-func startLoad(t *testing.T, c *logClient, batchSize int, interval time.Duration) *load {
+func startLoad(t *testing.T, c sender, batchSize int, interval time.Duration) *load {
 	t.Helper()
 	l := &load{
 		c: c, batch: batchSize, every: interval,
