@@ -59,8 +59,8 @@ const headRef = 1 << 63
 // diskRef names a batch's frame on disk: 0 when the batch is in memory only.
 type diskRef uint64
 
-func (r diskRef) id() spool.ID  { return spool.ID(r &^ headRef) }
-func (r diskRef) inHead() bool  { return r&headRef != 0 }
+func (r diskRef) id() spool.ID    { return spool.ID(r &^ headRef) }
+func (r diskRef) inHead() bool    { return r&headRef != 0 }
 func tailRef(id spool.ID) diskRef { return diskRef(id) }
 
 // instanceFolder is the folder of one instance: the component ID with "/"
