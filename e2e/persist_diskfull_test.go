@@ -49,7 +49,24 @@ func shutdownDropped(t *testing.T, c *collector) int64 {
 	return int64(n)
 }
 
-// TestPersistDiskFull: the spill folder sits on a 2 MiB tmpfs (the disk
+// TestPersistDiskFull: the persistence folder sits on a 2 MiB tmpfs and the
+// disk fills; the collector keeps running and nothing is lost silently.
+func TestPersistDiskFull(t *testing.T) {
+	t.Run("spill", testDiskFullSpill)
+	t.Run("spill_downstream_returns", testDiskFullSpillRecovers)
+	t.Run("write_ahead", testDiskFullWriteAhead)
+}
+
+// diskFullForwarder is persistForwarderConfig in mode with its folder on a
+// fresh 2 MiB tmpfs; the disk budget (256 MiB) is far from reached.
+func diskFullForwarder(t *testing.T, b *collector, mode string) *collector {
+	t.Helper()
+	disk := mountTmpfs(t, "2m")
+	return newCollector(t, "A", persistForwarderConfig(b.grpcEndpoint(), mode),
+		fmt.Sprintf("processors:\n  resilientsink:\n    persistence:\n      directory: %s\n", disk))
+}
+
+// testDiskFullSpill: the spill folder sits on a 2 MiB tmpfs (the disk
 // budget, 256 MiB, is far from reached) and the downstream is dead. The disk
 // fills while the collector spills; it keeps running and serving, and counts
 // what does not fit (dropped, reason spill_failed or overflow), so that its
@@ -57,11 +74,9 @@ func shutdownDropped(t *testing.T, c *collector) int64 {
 // disk too) exits cleanly and states its drops; a restart on the same full
 // tmpfs with the downstream back delivers the rest. In the end every accepted
 // span is either in the downstream or counted as dropped, once.
-func TestPersistDiskFull(t *testing.T) {
-	disk := mountTmpfs(t, "2m")
+func testDiskFullSpill(t *testing.T) {
 	b := newCollector(t, "B", sinkConfig) // down until the restart
-	a := newCollector(t, "A", persistForwarderConfig(b.grpcEndpoint(), "spill"),
-		fmt.Sprintf("processors:\n  resilientsink:\n    persistence:\n      directory: %s\n", disk))
+	a := diskFullForwarder(t, b, "spill")
 	a.start()
 	// 20 spans of about 600 bytes every 10 ms: 1.2 MB/s, 2 MiB fill in 2 s.
 	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
@@ -99,11 +114,7 @@ func TestPersistDiskFull(t *testing.T) {
 	var got map[int64]int
 	eventually(t, 30*time.Second, fmt.Sprintf("B to hold the %d spans A sent", after.Sent), func() bool {
 		got = mustReadSpans(t, b.outFile("traces"))
-		var n int64
-		for _, c := range got {
-			n += int64(c)
-		}
-		return n >= after.Sent
+		return spanCount(got) >= after.Sent
 	})
 	t.Logf("after restart: %s; B holds %d spans (%d duplicates)", after, len(got), duplicates(got))
 	assert.Zero(t, extraIn(got, res.Accepted), "spans in B the client was not told were accepted")
@@ -111,5 +122,105 @@ func TestPersistDiskFull(t *testing.T) {
 	assert.Equal(t, int64(len(res.Accepted)), int64(len(got))+dropped,
 		"accepted = delivered + dropped (%d before SIGTERM, %d at shutdown, %d after restart: %v)", full.Dropped, atShutdown, after.Dropped, after.DroppedBy)
 	assert.Equal(t, int64(missingFrom(got, res.Accepted)), dropped, "every accepted span missing from B is counted as dropped")
+	a.stop(30 * time.Second)
+}
+
+// testDiskFullWriteAhead: under write_ahead a batch that does not fit the
+// full disk is refused (the client sees an error and may retry), never
+// acknowledged and lost: the collector keeps running, counts the refusals,
+// drops nothing, and after a restart with the downstream back every
+// acknowledged span is delivered.
+func testDiskFullWriteAhead(t *testing.T) {
+	b := newCollector(t, "B", sinkConfig) // down until the restart
+	a := diskFullForwarder(t, b, "write_ahead")
+	a.start()
+	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
+	eventually(t, 30*time.Second, "the disk to fill and A to refuse 1000 items", func() bool {
+		if a.proc.exited() {
+			t.Fatalf("A exited when its disk filled (%v)", a.proc.err)
+		}
+		s, err := a.tryScrape()
+		return err == nil && s.int(mRefused) >= 1000
+	})
+	res := l.stop()
+	a.waitHealthy()
+	var full persistAccounting
+	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
+		s, err := a.tryScrape()
+		if err != nil {
+			return false
+		}
+		full = s.persistAccounting()
+		return full.Incoming == res.Sent && full.balanced()
+	})
+	t.Logf("disk full: %s; client sent %d, codes %v", full, res.Sent, res.Codes)
+	assert.Equal(t, res.Failed, full.Refused, "refused items = items in requests the client saw fail")
+	assert.Equal(t, int64(len(res.Accepted)), full.Incoming-full.Refused, "accepted = incoming - refused")
+	assert.Zero(t, full.Dropped, "write_ahead refuses, it does not drop: %v", full.DroppedBy)
+
+	took, err := sigterm(t, a, 2*time.Second+exitMargin)
+	t.Logf("SIGTERM on a full disk: exit after %s (%v)", took, err)
+	require.NoError(t, err, "exit status")
+	assert.Zero(t, shutdownDropped(t, a), "items dropped at shutdown: every accepted batch is on disk already")
+
+	b.start()
+	a.start()
+	got := waitAllDelivered(t, b, res.Accepted, 60*time.Second)
+	after := waitDiskDrained(t, a)
+	t.Logf("after restart: %s; B holds %d spans (%d duplicates, %d never acknowledged)", after, len(got), duplicates(got), extraIn(got, res.Accepted))
+	assert.Zero(t, after.Dropped, "dropped after the restart: %v", after.DroppedBy)
+	a.stop(30 * time.Second)
+}
+
+// testDiskFullSpillRecovers: the disk fills while the downstream is dead,
+// then the downstream comes back while the load goes on; the space freed by
+// delivery is used again. In the end every accepted span is delivered or
+// counted as dropped, and the delivered ones come in arrival order.
+func testDiskFullSpillRecovers(t *testing.T) {
+	b := newCollector(t, "B", sinkConfig) // down until the disk is full
+	a := diskFullForwarder(t, b, "spill")
+	a.start()
+	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
+	eventually(t, 30*time.Second, "the disk to fill and A to count 1000 items that did not fit", func() bool {
+		s, err := a.tryScrape()
+		return err == nil && s.int(mDropped, "reason", "spill_failed")+s.int(mDropped, "reason", "overflow") >= 1000
+	})
+	b.start()
+	_, base, _ := l.snapshot()
+	eventually(t, 30*time.Second, "2000 more spans accepted after the downstream came back", func() bool {
+		_, acked, _ := l.snapshot()
+		return acked >= base+2000
+	})
+	res := l.stop()
+	after := waitDiskDrained(t, a)
+	var got map[int64]int
+	eventually(t, 30*time.Second, fmt.Sprintf("B to hold the %d spans A sent", after.Sent), func() bool {
+		got = mustReadSpans(t, b.outFile("traces"))
+		return spanCount(got) >= after.Sent
+	})
+	t.Logf("A: %s; client sent %d, codes %v; B holds %d spans (%d duplicates)", after, res.Sent, res.Codes, len(got), duplicates(got))
+	assert.Equal(t, int64(len(res.Accepted)), after.Incoming, "incoming = spans the client got OK for")
+	assert.Equal(t, after.Dropped, after.DroppedBy["spill_failed"]+after.DroppedBy["overflow"], "drops only for spill_failed or overflow: %v", after.DroppedBy)
+	assert.Zero(t, extraIn(got, res.Accepted), "spans in B the client was not told were accepted")
+	assert.Equal(t, int(after.Dropped), missingFrom(got, res.Accepted), "accepted spans missing from B = dropped items")
+	requireArrivalOrder(t, b)
+
+	// Everything is delivered: the disk must take spills again when the
+	// downstream dies once more.
+	b.stop(30 * time.Second)
+	l = startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
+	var again persistAccounting
+	eventually(t, 30*time.Second, "A to spill 1000 more items (or drop 1000 more)", func() bool {
+		s, err := a.tryScrape()
+		if err != nil {
+			return false
+		}
+		again = s.persistAccounting()
+		return again.Spilled >= after.Spilled+1000 || again.Dropped >= after.Dropped+1000
+	})
+	l.stop()
+	t.Logf("downstream dead again: %s", again)
+	assert.GreaterOrEqual(t, again.Spilled, after.Spilled+1000, "spilled_items after the disk was emptied by delivery")
+	assert.Equal(t, after.Dropped, again.Dropped, "dropped although the disk holds no item: %v", again.DroppedBy)
 	a.stop(30 * time.Second)
 }

@@ -238,14 +238,14 @@ func addSpanSeqs(td ptrace.Traces, seqs map[int64]int) {
 	}
 }
 
-// readSpanSeqs reads the complete lines of a filesink traces file (OTLP/JSON)
-// and counts its spans by sequence number. A missing file is empty; a line
-// that does not parse is an error.
-func readSpanSeqs(path string) (map[int64]int, error) {
-	seqs := map[int64]int{}
+// readSpanOrder reads the complete lines of a filesink traces file
+// (OTLP/JSON) and returns the sequence numbers of its spans in file order. A
+// missing file is empty; a line that does not parse is an error.
+func readSpanOrder(path string) ([]int64, error) {
+	var order []int64
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return seqs, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
@@ -256,7 +256,7 @@ func readSpanSeqs(path string) (map[int64]int, error) {
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return seqs, nil // a line still being written is not complete
+			return order, nil // a line still being written is not complete
 		}
 		if err != nil {
 			return nil, err
@@ -265,8 +265,46 @@ func readSpanSeqs(path string) (map[int64]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", path, n, err)
 		}
-		addSpanSeqs(td, seqs)
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, sp := range ss.Spans().All() {
+					order = append(order, seqOf(sp.SpanID()))
+				}
+			}
+		}
 	}
+}
+
+// readSpanSeqs is readSpanOrder counted by sequence number.
+func readSpanSeqs(path string) (map[int64]int, error) {
+	order, err := readSpanOrder(path)
+	if err != nil {
+		return nil, err
+	}
+	seqs := make(map[int64]int, len(order))
+	for _, seq := range order {
+		seqs[seq]++
+	}
+	return seqs, nil
+}
+
+// outOfOrder counts the spans of order that come after a span with a higher
+// sequence number, not counting second copies (at-least-once redelivery).
+func outOfOrder(order []int64) int {
+	seen := make(map[int64]bool, len(order))
+	n := 0
+	highest := int64(-1)
+	for _, seq := range order {
+		if seen[seq] {
+			continue
+		}
+		seen[seq] = true
+		if seq < highest {
+			n++
+		}
+		highest = max(highest, seq)
+	}
+	return n
 }
 
 // mustReadSpans is readSpanSeqs that fails the test on error.
@@ -295,6 +333,15 @@ func extraIn(got map[int64]int, want map[int64]bool) int {
 		if !want[seq] {
 			n++
 		}
+	}
+	return n
+}
+
+// spanCount is the number of spans in seqs, copies included.
+func spanCount(seqs map[int64]int) int64 {
+	var n int64
+	for _, c := range seqs {
+		n += int64(c)
 	}
 	return n
 }

@@ -55,6 +55,16 @@ func waitAllDelivered(t *testing.T, b *collector, accepted map[int64]bool, timeo
 	return got
 }
 
+// requireArrivalOrder checks that b's traces file holds the spans in arrival
+// (sequence) order, second copies aside: with num_workers 1 the order holds
+// across memory, disk and restarts.
+func requireArrivalOrder(t *testing.T, b *collector) {
+	t.Helper()
+	order, err := readSpanOrder(b.outFile("traces"))
+	require.NoError(t, err)
+	assert.Zero(t, outOfOrder(order), "spans delivered after a span that arrived later (of %d)", len(order))
+}
+
 // waitDiskDrained waits until a holds nothing, in memory or on disk, and its
 // accounting balances; it returns that accounting.
 func waitDiskDrained(t *testing.T, a *collector) persistAccounting {
@@ -103,6 +113,7 @@ func TestPersistSpillSIGTERMThenRestart(t *testing.T) {
 	after := waitDiskDrained(t, a)
 	t.Logf("after restart: %s; B holds %d spans, %d duplicates", after, len(got), duplicates(got))
 	assert.Zero(t, extraIn(got, res.Accepted), "spans in B the client was not told were accepted")
+	requireArrivalOrder(t, b)
 	assert.Equal(t, disk.Items, after.Replayed, "replayed_items = items on disk at Start")
 	assert.Zero(t, after.Dropped, "dropped after the restart: %v", after.DroppedBy)
 	assert.Zero(t, after.Refused)
@@ -138,12 +149,14 @@ func TestPersistReloadSIGHUP(t *testing.T) {
 	assert.Empty(t, a.logEntries(dropLogMsg), "no items dropped by the reload's shutdown")
 	assert.Equal(t, int64(len(res.Accepted)), reloaded.Replayed, "replayed_items = items held before the reload")
 	assert.Zero(t, reloaded.Dropped, "dropped: %v", reloaded.DroppedBy)
+	assert.LessOrEqual(t, reloaded.Queued, int64(20*loadBatch), "the replay is paced by the memory queue (20 batches); the rest stays on disk")
 
 	b.start()
 	got := waitAllDelivered(t, b, res.Accepted, 60*time.Second)
 	after := waitDiskDrained(t, a)
 	t.Logf("after the downstream came back: %s; B holds %d spans, %d duplicates", after, len(got), duplicates(got))
 	assert.Zero(t, extraIn(got, res.Accepted), "spans in B the client was not told were accepted")
+	requireArrivalOrder(t, b)
 	assert.Zero(t, after.Dropped, "dropped: %v", after.DroppedBy)
 	require.False(t, a.proc.exited(), "the collector is still running")
 	a.stop(30 * time.Second)
