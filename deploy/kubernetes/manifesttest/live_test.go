@@ -36,7 +36,11 @@ func freePort(t *testing.T) int {
 // that liveness and readiness probe keeps answering 200 (no restart, the queue
 // survives), the file pipeline still writes, each instance has its own metric
 // series without any feature gate (labelled processor and signal), and on SIGTERM the health check turns unready at once and the
-// collector exits within the grace period minus preStop.
+// collector exits within the grace period minus preStop. The batch the dead
+// backend never took is accounted for: written to the instance's folder under
+// persistence.directory (mode spill) by a binary that implements persistence
+// (it exports processor_resilientsink_disk_limit_bytes), else dropped with the
+// "Items dropped at shutdown" line.
 func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	bin := otelcolBin(t)
 	s := subject(t, render(t, baseDir))
@@ -94,9 +98,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	// breaker returns the breaker_state of one instance, "" unless exactly one
+	// gauge returns the value of one instance's gauge, "" unless exactly one
 	// series carries its processor and signal labels.
-	breaker := func(processor, signal string) string {
+	gauge := func(name, processor, signal string) string {
 		resp, getErr := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
 		if getErr != nil {
 			return ""
@@ -107,7 +111,7 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		var values []string
 		for sc.Scan() {
 			l := sc.Text()
-			if strings.HasPrefix(l, "otelcol_processor_resilientsink_breaker_state{") &&
+			if strings.HasPrefix(l, name+"{") &&
 				strings.Contains(l, `processor="`+processor+`"`) && strings.Contains(l, `signal="`+signal+`"`) {
 				values = append(values, l[strings.LastIndexByte(l, ' ')+1:])
 			}
@@ -117,6 +121,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		}
 		return values[0]
 	}
+	breaker := func(processor, signal string) string {
+		return gauge("otelcol_processor_resilientsink_breaker_state", processor, signal)
+	}
 	require.Eventually(t, func() bool { return breaker("resilientsink/backend", "logs") == "2" }, 30*time.Second, 100*time.Millisecond, "breaker of logs/backend opens")
 	assert.Equal(t, "0", breaker("resilientsink/file", "logs"), "the file pipeline's breaker stays closed")
 	assert.Equal(t, "0", breaker("resilientsink/backend", "traces"), "the traces/backend breaker, another series, stays closed")
@@ -125,6 +132,10 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		b, readErr := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
 		return readErr == nil && bytes.Contains(b, []byte(`"live"`))
 	}, 10*time.Second, 50*time.Millisecond, "the file pipeline delivers while the backend is down")
+
+	diskLimit := gauge("otelcol_processor_resilientsink_disk_limit_bytes", "resilientsink/backend", "logs")
+	persistent := diskLimit != "" && diskLimit != "0"
+	t.Logf("persistence implemented: %v (disk_limit_bytes %q)", persistent, diskLimit)
 
 	start := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -144,5 +155,32 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	assert.True(t, sawUnready, "health_check turns unready while draining")
 	out, err := os.ReadFile(logPath)
 	require.NoError(t, err)
-	assert.Contains(t, string(out), "Items dropped at shutdown", "the undeliverable batch is accounted for")
+	if !persistent {
+		assert.Contains(t, string(out), "Items dropped at shutdown", "the undeliverable batch is accounted for")
+		return
+	}
+	// persistence.directory moved with /var/lib/otelcol-resilient/ above.
+	folder := filepath.Join(dir, "queue", "resilientsink_backend-logs")
+	assert.Positive(t, treeBytes(t, folder), "the undeliverable batch is spilled to %s", folder)
+	assert.NotContains(t, string(out), "Items dropped at shutdown", "spilled, not dropped")
+}
+
+// treeBytes returns the bytes of the regular files below root (0 if it is missing).
+func treeBytes(t *testing.T, root string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(root, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			n += info.Size()
+		}
+		return err
+	})
+	if !os.IsNotExist(err) {
+		require.NoError(t, err)
+	}
+	return n
 }
