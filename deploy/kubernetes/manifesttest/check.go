@@ -35,8 +35,8 @@ const (
 	// spilling resilientsink writes what it still holds at Shutdown, counted
 	// in memory_limit_mib (estimated heap). The OTLP protobuf on disk is about
 	// a quarter of that heap, so this asks about 13 MiB/s of the disk itself,
-	// fsync included: within what small cloud volumes sustain (the README
-	// lists some); measure yours and raise the grace period if it is slower.
+	// fsync included, less than common cloud block volumes sustain; measure
+	// yours and raise the grace period if it is slower (README, Grace period).
 	DiskWriteMiBPerSecond = 50
 	// GOMEMLIMIT must lie between these fractions of the memory limit.
 	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
