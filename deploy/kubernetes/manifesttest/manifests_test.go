@@ -73,7 +73,7 @@ func TestManifests(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, string(want), string(s.ConfigYAML))
 			for _, p := range s.Container.Ports {
-				assert.Zero(t, p.HostPort, "port %s: no hostPort (a surge pod must fit on the node)", p.Name)
+				assert.Zero(t, p.HostPort, "port %s: no hostPort (the Services carry the traffic)", p.Name)
 			}
 		})
 	}
