@@ -37,10 +37,9 @@ func freePort(t *testing.T) int {
 // survives), the file pipeline still writes, each instance has its own metric
 // series without any feature gate (labelled processor and signal), and on SIGTERM the health check turns unready at once and the
 // collector exits within the grace period minus preStop. The batch the dead
-// backend never took is accounted for: written to the instance's folder under
-// persistence.directory (mode spill) by a binary that implements persistence
-// (it exports processor_resilientsink_disk_limit_bytes), else dropped with the
-// "Items dropped at shutdown" line.
+// backend never took is spilled to the instance's folder under
+// persistence.directory, not dropped, and the next collector on that folder
+// (the pod's next start, with its volume) finds it.
 func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	bin := otelcolBin(t)
 	s := subject(t, render(t, baseDir))
@@ -68,18 +67,7 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		}
 	}
 	logPath := filepath.Join(dir, "collector.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	defer logFile.Close()
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
+	cmd, exited := startCollector(t, bin, args, logPath)
 
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	status := func() int {
@@ -133,9 +121,8 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		return readErr == nil && bytes.Contains(b, []byte(`"live"`))
 	}, 10*time.Second, 50*time.Millisecond, "the file pipeline delivers while the backend is down")
 
-	diskLimit := gauge("otelcol_processor_resilientsink_disk_limit_bytes", "resilientsink/backend", "logs")
-	persistent := diskLimit != "" && diskLimit != "0"
-	t.Logf("persistence implemented: %v (disk_limit_bytes %q)", persistent, diskLimit)
+	assert.Equal(t, "1.073741824e+09", gauge("otelcol_processor_resilientsink_disk_limit_bytes", "resilientsink/backend", "logs"),
+		"persistence on, max_megabytes 1024")
 
 	start := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -155,14 +142,35 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	assert.True(t, sawUnready, "health_check turns unready while draining")
 	out, err := os.ReadFile(logPath)
 	require.NoError(t, err)
-	if !persistent {
-		assert.Contains(t, string(out), "Items dropped at shutdown", "the undeliverable batch is accounted for")
-		return
-	}
 	// persistence.directory moved with /var/lib/otelcol-resilient/ above.
 	folder := filepath.Join(dir, "queue", "resilientsink_backend-logs")
 	assert.Positive(t, treeBytes(t, folder), "the undeliverable batch is spilled to %s", folder)
 	assert.NotContains(t, string(out), "Items dropped at shutdown", "spilled, not dropped")
+
+	// The pod's next start, on the same folder, finds the spilled record.
+	_, _ = startCollector(t, bin, args, filepath.Join(dir, "collector-2.log"))
+	require.Eventually(t, func() bool {
+		return gauge("otelcol_processor_resilientsink_replayed_items", "resilientsink/backend", "logs") == "1"
+	},
+		30*time.Second, 100*time.Millisecond, "the next start replays the spilled record")
+}
+
+// startCollector runs bin with args, its output to logPath, and kills it at
+// the end of the test; exited closes when it has exited.
+func startCollector(t *testing.T, bin string, args []string, logPath string) (*exec.Cmd, <-chan struct{}) {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	return cmd, exited
 }
 
 // treeBytes returns the bytes of the regular files below root (0 if it is missing).
