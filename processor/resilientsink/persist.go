@@ -69,7 +69,8 @@ func (c *core[T]) appendTailLocked(b batch[T], rec *spool.Record) error {
 // memory are older still, but they are next to be delivered). A write that
 // fails for another reason (I/O error) leaves b to the memory policy:
 // dropped with reason spill_failed unless drop_oldest can make room in
-// memory. Under block it returns errNoRoom when both budgets are full, with b
+// memory, which it does only while no frame waits on disk (b would overtake
+// them). Under block it returns errNoRoom when both budgets are full, with b
 // still the caller's. Callers MUST hold c.mu; it is released on return.
 func (c *core[T]) spillLocked(b batch[T], rec *spool.Record) error {
 	defer c.mu.Unlock()
@@ -94,7 +95,8 @@ func (c *core[T]) spillLocked(b batch[T], rec *spool.Record) error {
 			return nil
 		}
 	default:
-		if c.cfg.Overflow == OverflowPolicyDropOldest && c.evictForLocked(b.bytes) {
+		// Into memory only when no frame waits on disk: it would overtake them.
+		if c.cfg.Overflow == OverflowPolicyDropOldest && c.disk.unread.Load() == 0 && c.evictForLocked(b.bytes) {
 			c.pushLocked(b)
 			return nil
 		}
