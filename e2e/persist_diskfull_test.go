@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -58,12 +59,35 @@ func TestPersistDiskFull(t *testing.T) {
 }
 
 // diskFullForwarder is persistForwarderConfig in mode with its folder on a
-// fresh 2 MiB tmpfs; the disk budget (256 MiB) is far from reached.
-func diskFullForwarder(t *testing.T, b *collector, mode string) *collector {
+// fresh 2 MiB tmpfs (returned too); the disk budget (256 MiB) is far from
+// reached.
+func diskFullForwarder(t *testing.T, b *collector, mode string) (*collector, string) {
 	t.Helper()
 	disk := mountTmpfs(t, "2m")
 	return newCollector(t, "A", persistForwarderConfig(b.grpcEndpoint(), mode),
-		fmt.Sprintf("processors:\n  resilientsink:\n    persistence:\n      directory: %s\n", disk))
+		fmt.Sprintf("processors:\n  resilientsink:\n    persistence:\n      directory: %s\n", disk)), disk
+}
+
+// volumeState describes, for a failure message, the free space of the
+// volume at dir and the files c's process holds open that were deleted
+// (whose space a volume frees only once they are closed).
+func volumeState(c *collector, dir string) string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return fmt.Sprintf("statfs %s: %v", dir, err)
+	}
+	fdDir := fmt.Sprintf("/proc/%d/fd", c.proc.cmd.Process.Pid)
+	entries, err := os.ReadDir(fdDir)
+	if err != nil {
+		return fmt.Sprintf("%d of %d bytes free; %v", st.Bavail*uint64(st.Bsize), st.Blocks*uint64(st.Bsize), err)
+	}
+	var deleted []string
+	for _, e := range entries {
+		if link, err := os.Readlink(filepath.Join(fdDir, e.Name())); err == nil && strings.HasSuffix(link, " (deleted)") {
+			deleted = append(deleted, link)
+		}
+	}
+	return fmt.Sprintf("%d of %d bytes free; deleted files held open: %v", st.Bavail*uint64(st.Bsize), st.Blocks*uint64(st.Bsize), deleted)
 }
 
 // testDiskFullSpill: the spill folder sits on a 2 MiB tmpfs (the disk
@@ -76,7 +100,7 @@ func diskFullForwarder(t *testing.T, b *collector, mode string) *collector {
 // span is either in the downstream or counted as dropped, once.
 func testDiskFullSpill(t *testing.T) {
 	b := newCollector(t, "B", sinkConfig) // down until the restart
-	a := diskFullForwarder(t, b, "spill")
+	a, _ := diskFullForwarder(t, b, "spill")
 	a.start()
 	// 20 spans of about 600 bytes every 10 ms: 1.2 MB/s, 2 MiB fill in 2 s.
 	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
@@ -132,7 +156,7 @@ func testDiskFullSpill(t *testing.T) {
 // acknowledged span is delivered.
 func testDiskFullWriteAhead(t *testing.T) {
 	b := newCollector(t, "B", sinkConfig) // down until the restart
-	a := diskFullForwarder(t, b, "write_ahead")
+	a, _ := diskFullForwarder(t, b, "write_ahead")
 	a.start()
 	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
 	eventually(t, 30*time.Second, "the disk to fill and A to refuse 1000 items", func() bool {
@@ -178,7 +202,7 @@ func testDiskFullWriteAhead(t *testing.T) {
 // counted as dropped, and the delivered ones come in arrival order.
 func testDiskFullSpillRecovers(t *testing.T) {
 	b := newCollector(t, "B", sinkConfig) // down until the disk is full
-	a := diskFullForwarder(t, b, "spill")
+	a, disk := diskFullForwarder(t, b, "spill")
 	a.start()
 	l := startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
 	eventually(t, 30*time.Second, "the disk to fill and A to count 1000 items that did not fit", func() bool {
@@ -219,7 +243,7 @@ func testDiskFullSpillRecovers(t *testing.T) {
 		return again.Spilled >= after.Spilled+1000 || again.Dropped >= after.Dropped+1000
 	})
 	l.stop()
-	t.Logf("downstream dead again: %s", again)
+	t.Logf("downstream dead again: %s; volume: %s", again, volumeState(a, disk))
 	assert.GreaterOrEqual(t, again.Spilled, after.Spilled+1000, "spilled_items after the disk was emptied by delivery")
 	assert.Equal(t, after.Dropped, again.Dropped, "dropped although the disk holds no item: %v", again.DroppedBy)
 	a.stop(30 * time.Second)
