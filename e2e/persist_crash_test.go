@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,13 @@ func (l *ackLoad) ackedCount() int {
 	return len(l.acked)
 }
 
+// ackedSet is a copy of the sequence numbers acknowledged so far.
+func (l *ackLoad) ackedSet() map[int64]bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.acked)
+}
+
 // stop ends the load, waits for the requests in flight and returns the
 // acknowledged sequence numbers.
 func (l *ackLoad) stop() map[int64]bool {
@@ -112,6 +120,15 @@ func TestPersistWriteAheadSIGKILL(t *testing.T) {
 			return l.ackedCount() >= base+k
 		})
 		a.kill()
+		if i == kills/2-1 {
+			// The downstream has been dead so far: every span acknowledged
+			// is on disk, in frames that decode one by one.
+			acked := l.ackedSet()
+			disk := readSpool(t, a.tracesSpoolDir())
+			t.Logf("after %d kills with the downstream dead: %d spans acknowledged; the disk %d frames, %d items; problems %v",
+				i+1, len(acked), disk.Frames, disk.Items, disk.Problems)
+			assert.Zero(t, missingFrom(disk.Seqs, acked), "acknowledged spans not on disk after SIGKILL")
+		}
 	}
 	acked := l.stop()
 	t.Logf("%d kills in %s: %d requests, %d spans acknowledged", kills, time.Since(start).Round(time.Millisecond), l.requests.Load(), len(acked))
