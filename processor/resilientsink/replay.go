@@ -129,11 +129,9 @@ func (c *core[T]) decode(f spool.Frame, ref diskRef) decoded[T] {
 	data, err := c.sig.unmarshal(f.Payload)
 	if err != nil {
 		c.logger.Warn("Batch on disk does not decode: dropped", zap.String("folder", d.dir), zap.Stringer("frame", f.ID), zap.Error(err))
-		c.mu.Lock()
 		d.ack(ref)
 		d.unread.Add(-1)
 		d.items.Add(-int64(f.Items))
-		c.mu.Unlock()
 		c.countDropped(int(f.Items), reasonCorrupt)
 		return decoded[T]{}
 	}
