@@ -3,8 +3,12 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +21,11 @@ import (
 
 // TestPersistCorruptSegment: a folder prepared before start with internal/spool
 // holds 8 good frames of 10 spans, one of them with a flipped payload byte,
-// and a torn ninth frame at the end (a crash in the middle of its write). The
-// collector starts, counts the bad frame's 10 items as dropped (reason
-// corrupt), delivers the 70 good spans, and delivers nothing of the bad or
-// the torn frame.
+// and a torn ninth frame at the end (a crash in the middle of its write);
+// tail/ holds a segment of garbage. The collector starts, counts the bad
+// frame's 10 items as dropped (reason corrupt), delivers the 70 good spans
+// and nothing of the bad or the torn frame, moves the garbage segment aside,
+// and logs each problem.
 func TestPersistCorruptSegment(t *testing.T) {
 	const (
 		frames   = 8 // whole frames; one more is torn
@@ -57,6 +62,12 @@ func TestPersistCorruptSegment(t *testing.T) {
 	raw = raw[:offsets[frames]+28+int64(sizes[frames]/2)] // tear the last frame
 	require.NoError(t, os.WriteFile(segs[0], raw, 0o600))
 
+	// A segment in tail/ with no frame at all: moved aside, never read.
+	tail := filepath.Join(a.tracesSpoolDir(), "tail")
+	require.NoError(t, os.MkdirAll(tail, 0o700))
+	garbage := bytes.Repeat([]byte("not a frame "), 400)
+	require.NoError(t, os.WriteFile(filepath.Join(tail, "0000000001.seg"), garbage, 0o600))
+
 	good := map[int64]bool{}
 	for i := range frames {
 		if i == bad {
@@ -85,5 +96,18 @@ func TestPersistCorruptSegment(t *testing.T) {
 	assert.Equal(t, int64(len(good)), acc.Sent, "sent = the good frames' items")
 	assert.Zero(t, extraIn(got, good), "B holds spans of the corrupt or the torn frame")
 	assert.Zero(t, duplicates(got), "spans delivered twice")
+
+	// Every problem is logged, never silent; the garbage segment is moved aside.
+	var problems []string
+	for _, e := range a.logEntries("Damaged queue file on disk: skipped") {
+		problems = append(problems, fmt.Sprint(e["problem"]))
+	}
+	t.Logf("problems logged: %q", problems)
+	for _, kind := range []string{"corrupt frame", "torn tail", "moved aside"} {
+		assert.True(t, slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, kind) }), "a %q problem logged", kind)
+	}
+	aside, err := filepath.Glob(filepath.Join(tail, "0000000001.seg.corrupt-*"))
+	require.NoError(t, err)
+	assert.Len(t, aside, 1, "the garbage segment moved aside")
 	a.stop(30 * time.Second)
 }
