@@ -303,8 +303,8 @@ func TestCorruptFramesCounted(t *testing.T) {
 	for i := range 4 {
 		ld := genLogs(2, 1)
 		ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().PutInt("seq", int64(i))
-		b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-		require.NoError(t, err)
+		b, merr := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, merr)
 		recs = append(recs, spool.Record{Payload: b, Items: 2, Time: time.Now().UnixNano()})
 	}
 	recs[2].Payload = []byte{0xff, 0xff, 0xff} // passes its CRC, does not decode
