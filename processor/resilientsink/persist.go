@@ -34,13 +34,6 @@ func (c *core[T]) record(b batch[T], held bool) (spool.Record, error) {
 	return spool.Record{Payload: payload, Items: uint32(b.items), Time: b.arrived.UnixNano(), Held: held}, nil
 }
 
-// likelySpill guesses, without the lock, whether a batch of n bytes will go
-// to disk: frames wait there, or memory looks full.
-func (c *core[T]) likelySpill(n int64) bool {
-	return c.disk.unread.Load() > 0 || c.slots.InUse() >= c.slots.Limit() ||
-		(c.bytes != nil && c.bytes.InUse()+n > c.bytes.Limit())
-}
-
 // appendTailLocked writes b, held in memory by no one, to the tail of the
 // disk tier, behind every frame there. rec is b encoded, or nil to encode it
 // now. Callers MUST hold c.mu.
