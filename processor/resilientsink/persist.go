@@ -190,6 +190,9 @@ func (c *core[T]) admitWriteAhead(ctx context.Context, b batch[T]) error {
 		}
 		switch c.cfg.Overflow {
 		case OverflowPolicyDropOldest:
+			// Behind the evicted frames, on disk only: never held, or it
+			// would wait for an ack that no delivery gives.
+			rec.Held = false
 			c.mu.Lock()
 			err = c.evictDiskLocked(b, &rec)
 			c.mu.Unlock()

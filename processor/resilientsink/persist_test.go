@@ -254,6 +254,11 @@ func TestDiskFullMeetsOverflowPolicy(t *testing.T) {
 		for _, mode := range []PersistenceMode{PersistenceModeSpill, PersistenceModeWriteAhead} {
 			t.Run(string(policy)+"/"+string(mode), func(t *testing.T) {
 				cfg := persistConfig(t.TempDir(), mode)
+				if mode == PersistenceModeWriteAhead && policy == OverflowPolicyDropNewest {
+					// Memory with room for everything: under write_ahead
+					// the disk budget bounds what memory holds too.
+					cfg.QueueSize = 1000
+				}
 				cfg.Overflow = policy
 				cfg.Persistence.MaxMegabytes = 1
 				h := newHarness(t, cfg)
