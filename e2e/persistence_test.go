@@ -86,15 +86,28 @@ func waitDiskDrained(t *testing.T, a *collector) persistAccounting {
 // drops nothing; the folder then holds exactly the accepted spans, each frame
 // decoding with pdata's proto unmarshaler. A restart on the same folder with
 // the downstream back delivers every accepted span (set equality by span ID),
-// again dropping nothing.
+// again dropping nothing. It runs with shutdown strategy graceful (the
+// spill follows a 2s drain) and immediate (the spill comes at once).
 func TestPersistSpillSIGTERMThenRestart(t *testing.T) {
+	for _, tc := range []struct {
+		strategy string
+		limit    time.Duration // exit after SIGTERM within
+	}{
+		{"graceful", 2*time.Second + exitMargin},
+		{"immediate", exitMargin},
+	} {
+		t.Run(tc.strategy, func(t *testing.T) { testSpillSIGTERMThenRestart(t, tc.strategy, tc.limit) })
+	}
+}
+
+func testSpillSIGTERMThenRestart(t *testing.T, strategy string, limit time.Duration) {
 	b := newCollector(t, "B", sinkConfig) // down until A's restart
-	a := newCollector(t, "A", persistForwarderConfig(b.grpcEndpoint(), "spill"))
+	a := newCollector(t, "A", persistForwarderConfig(b.grpcEndpoint(), "spill"), shutdownConfig(strategy, 2*time.Second))
 	a.start()
 	res, before := persistBacklog(t, a, 3000)
 	t.Logf("before SIGTERM: %s; client sent %d", before, res.Sent)
 
-	took, err := sigterm(t, a, 2*time.Second+exitMargin)
+	took, err := sigterm(t, a, limit)
 	t.Logf("SIGTERM: exit after %s (%v)", took, err)
 	require.NoError(t, err, "exit status")
 	assert.Empty(t, a.logEntries(dropLogMsg), "no items dropped at shutdown")
