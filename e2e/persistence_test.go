@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,12 +48,28 @@ func persistBacklog(t *testing.T, a *collector, n int64) (loadResult, persistAcc
 // returns what it holds.
 func waitAllDelivered(t *testing.T, b *collector, accepted map[int64]bool, timeout time.Duration) map[int64]int {
 	t.Helper()
-	var got map[int64]int
-	eventually(t, timeout, fmt.Sprintf("B to hold all %d accepted spans", len(accepted)), func() bool {
-		got = mustReadSpans(t, b.outFile("traces"))
-		return missingFrom(got, accepted) == 0
-	})
-	return got
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		got := mustReadSpans(t, b.outFile("traces"))
+		missing := missingFrom(got, accepted)
+		if missing == 0 {
+			return got
+		}
+		if time.Now().After(deadline) {
+			var some []int64
+			for seq := range accepted {
+				if got[seq] == 0 && len(some) < 10 {
+					some = append(some, seq)
+				}
+			}
+			slices.Sort(some)
+			t.Fatalf("timed out after %s waiting for B to hold all %d accepted spans: %d missing (some: %v); B holds %d",
+				timeout, len(accepted), missing, some, len(got))
+		}
+		<-tick.C
+	}
 }
 
 // requireArrivalOrder checks that b's traces file holds the spans in arrival
