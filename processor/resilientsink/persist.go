@@ -97,9 +97,17 @@ func (c *core[T]) spillLocked(b batch[T], rec *spool.Record) error {
 		if c.cfg.Overflow == OverflowPolicyReject || c.cfg.Overflow == OverflowPolicyBlock {
 			return c.refuse(b.items, fmt.Errorf("%w: %w: %w", errQueueFull, errSpillFailed, err))
 		}
-		c.logger.Debug("Could not write a batch to disk: dropped", zap.Int("items", b.items), zap.Error(err))
+		c.warnSpillFailed(err)
 		c.countDropped(b.items, reasonSpillFailed)
 		return nil
+	}
+}
+
+// warnSpillFailed logs a failed write to disk, at most once per
+// dropWarnInterval: the error names the file (a full volume, an I/O error).
+func (c *core[T]) warnSpillFailed(err error) {
+	if c.spillWarn.allow(time.Now(), dropWarnInterval) {
+		c.logger.Warn("Could not write to the queue on disk (logged at most every 10s)", zap.String("folder", c.folder), zap.Error(err))
 	}
 }
 
@@ -185,6 +193,7 @@ func (c *core[T]) admitWriteAhead(ctx context.Context, b batch[T]) error {
 		}
 		c.undoWriteAhead(b, rec.Held)
 		if !errors.Is(err, spool.ErrFull) {
+			c.warnSpillFailed(err)
 			c.sig.unref(b.data)
 			return c.refuse(b.items, fmt.Errorf("%w: %w", errSpillFailed, err))
 		}

@@ -108,8 +108,9 @@ type core[T any] struct {
 	wake broadcaster
 
 	// dropped counts items dropped by reason, for the log lines.
-	dropped  [numReasons]atomic.Int64
-	dropWarn sometimes
+	dropped   [numReasons]atomic.Int64
+	dropWarn  sometimes
+	spillWarn sometimes // failed writes to disk
 }
 
 var (
