@@ -36,3 +36,10 @@ func TestPersistVariants(t *testing.T) {
 	assert.Contains(t, vs[3].processors, "mode: spill\n")
 	assert.Contains(t, vs[1].exporters, "enabled: false", "ours: no second queue behind resilientsink")
 }
+
+func TestAllOnDisk(t *testing.T) {
+	assert.False(t, allOnDisk(nil))
+	assert.True(t, allOnDisk([]runResult{{accepted: 100, spilled: 100}, {accepted: 7, spilled: 7}}))
+	assert.False(t, allOnDisk([]runResult{{accepted: 100, spilled: 100}, {accepted: 7, spilled: 0}}), "persistence not wired")
+	assert.False(t, allOnDisk([]runResult{failedRun("x")}))
+}

@@ -35,6 +35,7 @@ type runResult struct {
 	maxRSSMiB   float64
 	bytesPerRec float64 // output bytes per counted record; NaN without a file
 	stopTook    time.Duration
+	spilled     int64  // resilientsink's spilled_items (written to disk) when drained
 	failed      string // why the run produced no figures; "" when it did
 }
 
@@ -102,6 +103,7 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 		return res, err
 	}
 	res.accepted = int64(m.sum(acceptedMetric))
+	res.spilled = int64(m.sum(rsSpilled))
 	st, err := c.stop(30 * time.Second)
 	if err != nil {
 		return res, err
