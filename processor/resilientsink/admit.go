@@ -39,6 +39,14 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	}
 	// Hold a reference before the batch becomes visible to the workers.
 	c.sig.ref(data)
+	if c.disk != nil {
+		if c.disk.writeAhead() {
+			return c.admitWriteAhead(ctx, b)
+		}
+		if c.cfg.Overflow == OverflowPolicyBlock {
+			return c.admitSpillBlocking(ctx, b, exact)
+		}
+	}
 	if c.cfg.Overflow == OverflowPolicyBlock {
 		return c.admitBlocking(ctx, b, exact)
 	}
@@ -96,7 +104,14 @@ func (c *core[T]) admitNow(b batch[T], exact bool) error {
 		c.sig.unref(b.data)
 		return c.refuse(b.items, errShutDown)
 	}
+	if c.disk != nil && c.disk.unread.Load() > 0 {
+		// Batches wait on disk: this one queues behind them.
+		return c.spillLocked(b)
+	}
 	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) {
+		if c.disk != nil {
+			return c.spillLocked(b)
+		}
 		if !exact && c.cfg.Overflow == OverflowPolicyReject {
 			// Size it exactly, outside the lock, before refusing it,
 			// then try again.
@@ -294,14 +309,27 @@ func (c *core[T]) pushLocked(b batch[T]) {
 	}
 }
 
-// release gives back the room of a held batch and its data reference. The
-// gauges go down before the budget, so they never show more than it admits.
+// release gives back the room of a held batch and its data reference, and
+// its frame on disk. The gauges go down before the budget, so they never show
+// more than it admits.
 func (c *core[T]) release(b batch[T]) {
+	if b.disk != 0 {
+		c.disk.ack(b.disk)
+	}
+	c.forget(b)
+}
+
+// forget is release without the ack: the batch's frame, if it has one, stays
+// on disk for the next Start.
+func (c *core[T]) forget(b batch[T]) {
 	c.heldItems.Add(-int64(b.items))
 	c.heldBytes.Add(-b.bytes)
 	last := c.heldBatches.Add(-1) == 0
 	c.unreserve(b.bytes)
 	c.sig.unref(b.data)
+	if c.feedWaiting.Load() && c.feedWaiting.CompareAndSwap(true, false) {
+		c.room.broadcast()
+	}
 	if last && c.stopping.Load() {
 		select {
 		case c.drained <- struct{}{}:

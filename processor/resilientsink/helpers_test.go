@@ -250,26 +250,27 @@ func (h *harness) dropped(reason string) int64 {
 	return h.metric("dropped_items", attribute.String("reason", reason))
 }
 
-// accounts is the accounting read from telemetry.
-type accounts struct{ incoming, sent, dropped, refused, queued int64 }
+// accounts is the accounting read from telemetry; queued counts memory and disk.
+type accounts struct{ incoming, replayed, sent, dropped, refused, queued int64 }
 
 func (h *harness) accounts() accounts {
 	s := h.collect()
 	return accounts{
 		incoming: s.sum(h.t, "incoming_items"),
+		replayed: s.sum(h.t, "replayed_items"),
 		sent:     s.sum(h.t, "sent_items"),
 		dropped:  s.sum(h.t, "dropped_items"),
 		refused:  s.sum(h.t, "refused_items"),
-		queued:   s.sum(h.t, "queue_items"),
+		queued:   s.sum(h.t, "queue_items") + s.sum(h.t, "disk_items"),
 	}
 }
 
-// requireBalanced checks incoming = sent + dropped + refused + queued and
-// that the downstream received exactly sent items.
+// requireBalanced checks incoming + replayed = sent + dropped + refused +
+// queued and that the downstream received exactly sent items.
 func (h *harness) requireBalanced() accounts {
 	h.t.Helper()
 	a := h.accounts()
-	require.Equal(h.t, a.incoming, a.sent+a.dropped+a.refused+a.queued, "accounting: %+v", a)
+	require.Equal(h.t, a.incoming+a.replayed, a.sent+a.dropped+a.refused+a.queued, "accounting: %+v", a)
 	require.Equal(h.t, a.sent, h.down.items.Load(), "downstream received exactly sent items")
 	return a
 }

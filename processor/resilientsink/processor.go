@@ -36,6 +36,9 @@ type batch[T any] struct {
 	backoff time.Duration
 	// notBefore is the earliest time of the next attempt; zero when due.
 	notBefore time.Time
+	// disk names the batch's frame on disk (persistence); 0 when the batch
+	// is in memory only.
+	disk diskRef
 }
 
 // core is the signal-independent processor: admission, queue, workers,
@@ -54,8 +57,22 @@ type core[T any] struct {
 	breaker    *cbreaker.Breaker // nil when disabled
 	// flights holds each worker's batch in hand.
 	flights []flight[T]
+	// disk is the disk tier (persistence), opened by Start; nil when off
+	// (the collector calls ConsumeX only after Start returned). openDisk
+	// is the same, for the gauges.
+	disk     *diskTier
+	openDisk atomic.Pointer[diskTier]
+	// room is broadcast when memory is released while feedWaiting says
+	// the feeder waits for room for a batch read from disk.
+	room        broadcaster
+	feedWaiting atomic.Bool
+	// cancelFeeder stops the feeder; feeding waits for it.
+	cancelFeeder context.CancelFunc
+	feeding      sync.WaitGroup
 	// freeInstance frees the instance number of the telemetry attributes.
 	freeInstance func()
+	// folder is the instance's persistence folder; "" when off.
+	folder string
 
 	// mu makes admission and drop_oldest eviction atomic, and guards the
 	// lifecycle fields below.
@@ -118,6 +135,10 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 		return nil, fmt.Errorf("create telemetry: %w", err)
 	}
 	attrs, freeInstance := instanceAttrs(set.ID, sig.name)
+	folder := ""
+	if cfg.Persistence.Enabled() {
+		folder = instanceFolder(cfg.Persistence.Directory, set.ID, sig.name)
+	}
 	c := &core[T]{
 		cfg:          cfg,
 		sig:          sig,
@@ -129,6 +150,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 		flights:      make([]flight[T], cfg.NumWorkers),
 		freeInstance: freeInstance,
 		drained:      make(chan struct{}, 1),
+		folder:       folder,
 	}
 	if cfg.MemoryLimitMiB > 0 {
 		c.limitBytes = int64(cfg.MemoryLimitMiB) << 20
@@ -167,12 +189,29 @@ func (*core[T]) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}
 }
 
-// Start launches the workers on their own context.
+// Start opens the queue on disk (persistence) and launches the workers, and
+// the feeder that reads the disk back, on their own context. It does not wait
+// for the batches found on disk: they are delivered as memory makes room.
 func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint:contextcheck // workers must outlive Start's ctx (collector contract); Shutdown cancels them
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.started || c.closed.Load() {
 		return nil
+	}
+	if c.folder != "" {
+		d, err := openDisk(c.cfg.Persistence, c.folder, c.logger, c.onCorrupt)
+		if err != nil {
+			return err
+		}
+		c.disk = d
+		c.openDisk.Store(d)
+		c.tel.pending.replayed.Add(d.items.Load())
+		if n := d.items.Load(); n > 0 {
+			c.logger.Info("Queue found on disk: replaying", zap.Int64("items", n), zap.Int64("batches", d.unread.Load()), zap.String("folder", c.folder))
+		}
+		feedCtx, cancel := context.WithCancel(context.Background())
+		c.cancelFeeder = cancel
+		c.feeding.Go(func() { c.feed(feedCtx) })
 	}
 	c.started = true
 	c.host = host
@@ -187,8 +226,26 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 		zap.Int64("memory_limit_bytes", c.limitBytes),
 		zap.String("overflow", string(c.cfg.Overflow)),
 		zap.Int("num_workers", c.cfg.NumWorkers),
-		zap.String("shutdown_strategy", string(c.cfg.Shutdown.Strategy)))
+		zap.String("shutdown_strategy", string(c.cfg.Shutdown.Strategy)),
+		zap.String("persistence", c.persistenceMode()))
 	return nil
+}
+
+// persistenceMode names the persistence mode for the log: off, spill or write_ahead.
+func (c *core[T]) persistenceMode() string {
+	if c.disk == nil {
+		return "off"
+	}
+	return string(c.cfg.Persistence.Mode)
+}
+
+// onCorrupt counts the items of a frame on disk that failed its check.
+func (c *core[T]) onCorrupt(items int64) {
+	c.mu.Lock()
+	c.disk.unread.Add(-1)
+	c.disk.items.Add(-items)
+	c.mu.Unlock()
+	c.countDropped(int(items), reasonCorrupt)
 }
 
 // broadcaster wakes every goroutine waiting on the channel it handed out.

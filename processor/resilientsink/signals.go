@@ -28,6 +28,10 @@ type signal[T any] struct {
 	consume func(context.Context, T) error
 	// ref and unref hold a reference on pdata kept past ConsumeX.
 	ref, unref func(T)
+	// marshal and unmarshal convert to and from the OTLP protobuf export
+	// request, the payload of a frame on disk (persistence).
+	marshal   func(T) ([]byte, error)
+	unmarshal func([]byte) (T, error)
 }
 
 type logsProcessor struct{ *core[plog.Logs] }
@@ -53,6 +57,7 @@ func (p *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metric
 
 func logsSignal(next consumer.Logs) signal[plog.Logs] {
 	sizer := &plog.ProtoMarshaler{}
+	unmarshaler := &plog.ProtoUnmarshaler{}
 	return signal[plog.Logs]{
 		name:      "logs",
 		items:     plog.Logs.LogRecordCount,
@@ -61,11 +66,14 @@ func logsSignal(next consumer.Logs) signal[plog.Logs] {
 		consume:   next.ConsumeLogs,
 		ref:       pref.RefLogs,
 		unref:     pref.UnrefLogs,
+		marshal:   sizer.MarshalLogs,
+		unmarshal: unmarshaler.UnmarshalLogs,
 	}
 }
 
 func tracesSignal(next consumer.Traces) signal[ptrace.Traces] {
 	sizer := &ptrace.ProtoMarshaler{}
+	unmarshaler := &ptrace.ProtoUnmarshaler{}
 	return signal[ptrace.Traces]{
 		name:      "traces",
 		items:     ptrace.Traces.SpanCount,
@@ -74,11 +82,14 @@ func tracesSignal(next consumer.Traces) signal[ptrace.Traces] {
 		consume:   next.ConsumeTraces,
 		ref:       pref.RefTraces,
 		unref:     pref.UnrefTraces,
+		marshal:   sizer.MarshalTraces,
+		unmarshal: unmarshaler.UnmarshalTraces,
 	}
 }
 
 func metricsSignal(next consumer.Metrics) signal[pmetric.Metrics] {
 	sizer := &pmetric.ProtoMarshaler{}
+	unmarshaler := &pmetric.ProtoUnmarshaler{}
 	return signal[pmetric.Metrics]{
 		name:      "metrics",
 		items:     pmetric.Metrics.DataPointCount,
@@ -87,6 +98,8 @@ func metricsSignal(next consumer.Metrics) signal[pmetric.Metrics] {
 		consume:   next.ConsumeMetrics,
 		ref:       pref.RefMetrics,
 		unref:     pref.UnrefMetrics,
+		marshal:   sizer.MarshalMetrics,
+		unmarshal: unmarshaler.UnmarshalMetrics,
 	}
 }
 

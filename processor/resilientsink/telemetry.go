@@ -28,10 +28,12 @@ const (
 	reasonRetriesExhausted
 	reasonPanic
 	reasonShutdown
+	reasonCorrupt
+	reasonSpillFailed
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"overflow", "too_large", "expired", "permanent_error", "retries_exhausted", "panic", "shutdown"}
+var reasonNames = [numReasons]string{"overflow", "too_large", "expired", "permanent_error", "retries_exhausted", "panic", "shutdown", "corrupt", "spill_failed"}
 
 func (r dropReason) String() string { return reasonNames[r] }
 
@@ -89,6 +91,8 @@ type pendingCounts struct {
 	sendFailures atomic.Int64
 	transitions  [3]atomic.Int64 // indexed by cbreaker.State
 	_            cacheLinePad
+	spilled      atomic.Int64 // persistence: items written to disk
+	replayed     atomic.Int64 // persistence: items found on disk at Start
 }
 
 // cacheLinePad keeps what follows it off the cache line of what precedes it.
@@ -107,6 +111,8 @@ func (t *telemetry) flush(ctx context.Context) {
 	add(t.tb.ProcessorResilientsinkSentItems, &p.sent, t.plain)
 	add(t.tb.ProcessorResilientsinkRefusedItems, &p.refused, t.plain)
 	add(t.tb.ProcessorResilientsinkSendFailures, &p.sendFailures, t.plain)
+	add(t.tb.ProcessorResilientsinkSpilledItems, &p.spilled, t.plain)
+	add(t.tb.ProcessorResilientsinkReplayedItems, &p.replayed, t.plain)
 	for r := range numReasons {
 		add(t.tb.ProcessorResilientsinkDroppedItems, &p.dropped[r], t.dropped[r])
 	}
@@ -135,6 +141,9 @@ func (c *core[T]) registerGauges() error {
 		tb.RegisterProcessorResilientsinkQueueCapacityBatchesCallback(obs(func() int64 { return int64(c.cfg.QueueSize) })),
 		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(func() int64 { return c.limitBytes })),
 		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(c.breakerState)),
+		tb.RegisterProcessorResilientsinkDiskItemsCallback(obs(func() int64 { return c.openDisk.Load().onlyOnDiskItems() })),
+		tb.RegisterProcessorResilientsinkDiskBytesCallback(obs(func() int64 { return c.openDisk.Load().diskBytes() })),
+		tb.RegisterProcessorResilientsinkDiskLimitBytesCallback(obs(func() int64 { return c.openDisk.Load().limitBytes() })),
 		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(ctx context.Context, o metric.Float64Observer) error {
 			c.tel.flush(ctx)
 			o.Observe(c.oldestAge(c.readClock()).Seconds(), c.tel.observe...)

@@ -131,6 +131,10 @@ func (c *core[T]) handle(ctx context.Context, f *flight[T], b batch[T]) {
 		// would block the queue and open the breaker against a healthy
 		// backend. The panic was logged once, with its stack.
 		c.drop(b, reasonPanic)
+	case ctx.Err() != nil && c.disk != nil:
+		// Shutdown cancelled this delivery: back to the queue, which
+		// Shutdown writes to disk.
+		c.requeue(b)
 	case ctx.Err() != nil:
 		// Shutdown cancelled this delivery.
 		c.drop(b, reasonShutdown)

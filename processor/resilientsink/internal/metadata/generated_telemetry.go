@@ -30,6 +30,9 @@ type TelemetryBuilder struct {
 	registrations                              []metric.Registration
 	ProcessorResilientsinkBreakerState         metric.Int64ObservableGauge
 	ProcessorResilientsinkBreakerTransitions   metric.Int64Counter
+	ProcessorResilientsinkDiskBytes            metric.Int64ObservableGauge
+	ProcessorResilientsinkDiskItems            metric.Int64ObservableGauge
+	ProcessorResilientsinkDiskLimitBytes       metric.Int64ObservableGauge
 	ProcessorResilientsinkDroppedItems         metric.Int64Counter
 	ProcessorResilientsinkIncomingItems        metric.Int64Counter
 	ProcessorResilientsinkMemoryLimitBytes     metric.Int64ObservableGauge
@@ -39,9 +42,11 @@ type TelemetryBuilder struct {
 	ProcessorResilientsinkQueueItems           metric.Int64ObservableGauge
 	ProcessorResilientsinkQueueOldestAge       metric.Float64ObservableGauge
 	ProcessorResilientsinkRefusedItems         metric.Int64Counter
+	ProcessorResilientsinkReplayedItems        metric.Int64Counter
 	ProcessorResilientsinkSendDuration         metric.Float64Histogram
 	ProcessorResilientsinkSendFailures         metric.Int64Counter
 	ProcessorResilientsinkSentItems            metric.Int64Counter
+	ProcessorResilientsinkSpilledItems         metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -61,6 +66,51 @@ func (builder *TelemetryBuilder) RegisterProcessorResilientsinkBreakerStateCallb
 		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkBreakerState, obs: o})
 		return nil
 	}, builder.ProcessorResilientsinkBreakerState)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorResilientsinkDiskBytesCallback sets callback for observable ProcessorResilientsinkDiskBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkDiskBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkDiskBytes, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkDiskBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorResilientsinkDiskItemsCallback sets callback for observable ProcessorResilientsinkDiskItems metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkDiskItemsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkDiskItems, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkDiskItems)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorResilientsinkDiskLimitBytesCallback sets callback for observable ProcessorResilientsinkDiskLimitBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkDiskLimitBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkDiskLimitBytes, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkDiskLimitBytes)
 	if err != nil {
 		return err
 	}
@@ -210,6 +260,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{transition}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDiskBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_resilientsink_disk_bytes",
+		metric.WithDescription("Bytes of the instance's segment files on disk (persistence), the figure max_megabytes bounds; 0 without persistence. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDiskItems, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_resilientsink_disk_items",
+		metric.WithDescription("Items held on disk only, waiting to be read back into memory (persistence); items also held in memory count in queue_items instead. [Alpha]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDiskLimitBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_resilientsink_disk_limit_bytes",
+		metric.WithDescription("Disk budget in bytes (persistence.max_megabytes); 0 without persistence. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkDroppedItems, err = builder.meter.Int64Counter(
 		"otelcol_processor_resilientsink_dropped_items",
 		metric.WithDescription("Number of items lost, by reason. [Alpha]"),
@@ -264,6 +332,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{item}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkReplayedItems, err = builder.meter.Int64Counter(
+		"otelcol_processor_resilientsink_replayed_items",
+		metric.WithDescription("Number of items found on disk at Start (persistence), to be delivered. [Alpha]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkSendDuration, err = builder.meter.Float64Histogram(
 		"otelcol_processor_resilientsink_send_duration",
 		metric.WithDescription("Latency of one delivery to the downstream consumer. [Alpha]"),
@@ -280,6 +354,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorResilientsinkSentItems, err = builder.meter.Int64Counter(
 		"otelcol_processor_resilientsink_sent_items",
 		metric.WithDescription("Number of items the downstream consumer accepted. [Alpha]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkSpilledItems, err = builder.meter.Int64Counter(
+		"otelcol_processor_resilientsink_spilled_items",
+		metric.WithDescription("Number of items written to disk (persistence), by spill, at Shutdown or ahead of the acknowledgement under write_ahead. Spilling is not a loss. [Alpha]"),
 		metric.WithUnit("{item}"),
 	)
 	errs = errors.Join(errs, err)

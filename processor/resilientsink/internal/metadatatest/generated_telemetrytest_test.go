@@ -24,6 +24,18 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterProcessorResilientsinkDiskBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
+	require.NoError(t, tb.RegisterProcessorResilientsinkDiskItemsCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
+	require.NoError(t, tb.RegisterProcessorResilientsinkDiskLimitBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	require.NoError(t, tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
@@ -52,13 +64,24 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorResilientsinkDroppedItems.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkIncomingItems.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkRefusedItems.Add(context.Background(), 1)
+	tb.ProcessorResilientsinkReplayedItems.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkSendDuration.Record(context.Background(), 1)
 	tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkSentItems.Add(context.Background(), 1)
+	tb.ProcessorResilientsinkSpilledItems.Add(context.Background(), 1)
 	AssertEqualProcessorResilientsinkBreakerState(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkBreakerTransitions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkDiskBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkDiskItems(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkDiskLimitBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkDroppedItems(t, testTel,
@@ -88,6 +111,9 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualProcessorResilientsinkRefusedItems(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkReplayedItems(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkSendDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
@@ -95,6 +121,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkSentItems(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkSpilledItems(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
