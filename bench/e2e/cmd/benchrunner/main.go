@@ -136,7 +136,7 @@ func run(ctx context.Context, o options) error {
 		drainMax: o.drainMax,
 		logf:     logf,
 	}
-	rep := &report{opts: o, started: started.UTC()}
+	rep := &report{opts: o, started: started.UTC(), loadAtStart: loadAvg()}
 	for _, l := range o.loads() {
 		vs := o.variantsFor(l)
 		if len(vs) == 0 {
