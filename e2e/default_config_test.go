@@ -17,7 +17,9 @@ import (
 
 // TestDefaultConfig runs the distribution on config/default.yaml (what `make
 // run` uses), with only its ports moved: telemetrygen's logs and spans land in
-// ./data/*.jsonl and, one text line per log record, on stdout.
+// ./data/*.jsonl and, one text line per log record, on stdout; every
+// resilientsink instance keeps its persistence folder under ./data/queue,
+// relative to the working directory.
 func TestDefaultConfig(t *testing.T) {
 	telemetrygenBin(t)
 	def, err := os.ReadFile(filepath.Join("..", "config", "default.yaml"))
@@ -43,6 +45,11 @@ func TestDefaultConfig(t *testing.T) {
 		assert.Equal(t, n, fc.Records, signal)
 	}
 	assert.Equal(t, want["logs"], bytes.Count(c.stdout(), []byte("the message")), "one consolesink text line per log record")
+	for _, id := range []string{"console", "file"} {
+		for _, signal := range []string{"logs", "traces", "metrics"} {
+			assert.DirExists(t, filepath.Join(c.dir, "data", "queue", "resilientsink_"+id+"-"+signal))
+		}
+	}
 }
 
 // TestBufferedFlushedAtShutdown: with durability buffered and a flush

@@ -32,6 +32,7 @@ var requiredAlerts = []string{
 	"ResilientSinkQueueOldestAgeHigh",   // oldest age above a threshold
 	"FileSinkWriteErrors",               // filesink write errors
 	"ResilientSinkRefusing",             // refusals under reject or block
+	"ResilientSinkDiskNearLimit",        // persistence: queue on disk near its budget
 }
 
 // parseVars are the values the Grafana variables get before a query is

@@ -41,6 +41,17 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 		s.mu.Unlock()
 		return ids, ErrClosed
 	}
+	if a := s.active; a != nil && !a.sealed && a.size > 0 && a.pending == 0 && !s.commit.pendingWrites() &&
+		(a.size >= s.set.SegmentBytes/8 || a.writeFailed || s.diskBytes+total > s.set.MaxBytes) {
+		// Every frame of the active segment is acked: roll it, which deletes
+		// it, when keeping it costs (it is large, the budget is short, or a
+		// write to it failed: its volume may be full). Sealed segments go
+		// when their last frame is acked; the active one only here.
+		if err := s.rollLocked(); err != nil {
+			s.mu.Unlock()
+			return ids, err
+		}
+	}
 	if s.diskBytes+total > s.set.MaxBytes {
 		s.mu.Unlock()
 		return ids, ErrFull
@@ -68,6 +79,7 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
+		seg.writeFailed = true
 		if n > 0 {
 			seg.size += int64(n)
 			s.diskBytes += int64(n)

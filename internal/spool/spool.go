@@ -155,11 +155,13 @@ type segment struct {
 	// reads below it only. Sealed segments have committed == size.
 	committed int64
 	sealed    bool // Append writes no more to it
-	pending   int  // frames neither acked nor found corrupt
-	reading   bool // Next is doing I/O on it: do not delete
-	deleted   bool
-	skip      map[uint32]struct{} // frame offsets Next passes over (acked, held)
-	jumps     map[uint32]int64    // bad regions found at Open: start -> end
+	// writeFailed is set when a write to it failed (a full volume, say).
+	writeFailed bool
+	pending     int  // frames neither acked nor found corrupt
+	reading     bool // Next is doing I/O on it: do not delete
+	deleted     bool
+	skip        map[uint32]struct{} // frame offsets Next passes over (acked, held)
+	jumps       map[uint32]int64    // bad regions found at Open: start -> end
 
 	fmu sync.RWMutex // guards wf against Close while a group commit fsyncs it
 	wf  File         // write handle of the active segment

@@ -215,3 +215,31 @@ func TestSecondOpenOfFolderFails(t *testing.T) {
 	require.NoError(t, err, "Close releases the lock")
 	require.NoError(t, s2.Close())
 }
+
+// TestAckedActiveSegmentIsReclaimed: the active segment is deleted once
+// every frame in it is acked, at the next Append that needs its space or once
+// it is large, instead of holding the space until it fills and rolls.
+func TestAckedActiveSegmentIsReclaimed(t *testing.T) {
+	for _, sync := range []bool{false, true} {
+		t.Run(map[bool]string{false: "nosync", true: "sync"}[sync], func(t *testing.T) {
+			dir := t.TempDir()
+			// The budget holds 3 frames; a segment could hold 100.
+			s := openT(t, Settings{Dir: dir, MaxBytes: 3 * frameSize(100), SegmentBytes: 100 * frameSize(100), Sync: sync})
+			for round := range 5 {
+				for i := range 3 {
+					_, err := s.Append(nil, rec(round*3+i, 100))
+					require.NoError(t, err, "round %d", round)
+				}
+				_, err := s.Append(nil, rec(99, 100))
+				require.ErrorIs(t, err, ErrFull, "the budget holds 3 frames")
+				for _, f := range drain(t, s) {
+					require.NoError(t, s.Ack(f.ID))
+				}
+			}
+			require.NoError(t, s.Sync())
+			// The last round's segment stays until the next Append needs room.
+			require.LessOrEqual(t, s.Stats().DiskBytes, 3*frameSize(100))
+			require.LessOrEqual(t, len(dirNames(t, dir)), 3, "LOCK and one segment with its ack file: %v", dirNames(t, dir))
+		})
+	}
+}

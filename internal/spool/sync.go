@@ -21,7 +21,12 @@ func (s *Spool) Sync() error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	sealed := s.unsynced
+	var sealed []*segment
+	for _, seg := range s.unsynced {
+		if !seg.deleted { // deleted once every frame was acked: nothing to keep
+			sealed = append(sealed, seg)
+		}
+	}
 	s.unsynced = nil
 	active := s.active
 	segs := append([]*segment(nil), s.segs...)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/resilientsink/resilientsink/internal/spool"
 )
 
 // consume admits data into the queue according to the overflow policy. It
@@ -98,6 +100,14 @@ func (c *core[T]) refuseTooLarge(b batch[T]) error {
 // admitNow admits b without waiting: drop_oldest, drop_newest and reject.
 // exact says whether b.bytes is exact.
 func (c *core[T]) admitNow(b batch[T], exact bool) error {
+	var rec *spool.Record
+	if c.disk != nil && c.likelySpill(b.bytes) {
+		// Encode it before taking the lock, which other callers and the
+		// feeder wait for; if it goes to memory after all, the work is lost.
+		if r, err := c.record(b, false); err == nil {
+			rec = &r
+		}
+	}
 	c.mu.Lock()
 	if c.closed.Load() {
 		c.mu.Unlock()
@@ -106,11 +116,11 @@ func (c *core[T]) admitNow(b batch[T], exact bool) error {
 	}
 	if c.disk != nil && c.disk.unread.Load() > 0 {
 		// Batches wait on disk: this one queues behind them.
-		return c.spillLocked(b)
+		return c.spillLocked(b, rec)
 	}
 	if !c.tryReserve(b.bytes) && !c.dropExpiredLocked(b.bytes) {
 		if c.disk != nil {
-			return c.spillLocked(b)
+			return c.spillLocked(b, rec)
 		}
 		if !exact && c.cfg.Overflow == OverflowPolicyReject {
 			// Size it exactly, outside the lock, before refusing it,

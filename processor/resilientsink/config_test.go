@@ -51,6 +51,12 @@ func TestLoadConfig(t *testing.T) {
 	disabled.CircuitBreaker.Enabled = false
 	disabled.CircuitBreaker.FailureThreshold = 0
 
+	writeAhead := createDefaultConfig().(*Config)
+	writeAhead.Persistence.Directory = "/var/lib/otelcol/queue"
+	writeAhead.Persistence.Mode = PersistenceModeWriteAhead
+	writeAhead.Persistence.MaxMegabytes = 4096
+	writeAhead.Persistence.Sync = false
+
 	tests := []struct {
 		name       string
 		want       *Config
@@ -91,6 +97,10 @@ func TestLoadConfig(t *testing.T) {
 		{name: "graceful_no_timeout", wantErr: "shutdown: timeout must be greater than 0 when strategy is graceful, got 0s"},
 		{name: "shutdown_timeout_negative", wantErr: "shutdown: timeout must not be negative, got -1s"},
 		{name: "unknown_key", wantUnmErr: "has invalid keys: queue_sise"},
+		{name: "persistence_write_ahead", want: writeAhead},
+		{name: "persistence_mode_typo", wantErr: `persistence: mode must be one of spill, write_ahead, got "writeahead"`},
+		{name: "persistence_max_zero", wantErr: "persistence: max_megabytes must be between 1 and 1073741824, got 0"},
+		{name: "persistence_max_huge", wantErr: "persistence: max_megabytes must be between 1 and 1073741824, got 2000000000"},
 	}
 	for _, tt := range tests {
 		t.Run("name="+tt.name, func(t *testing.T) {
@@ -130,6 +140,7 @@ func TestConfigDefaultsMatchDesign(t *testing.T) {
 	}, cfg.Retry)
 	assert.Equal(t, BreakerConfig{Enabled: true, FailureThreshold: 5, OpenTimeout: 5 * time.Second, MaxOpenTimeout: time.Minute, HalfOpenProbes: 1, SuccessThreshold: 1}, cfg.CircuitBreaker)
 	assert.Equal(t, ShutdownConfig{Strategy: ShutdownStrategyGraceful, Timeout: 10 * time.Second}, cfg.Shutdown)
+	assert.Equal(t, PersistenceConfig{Directory: "", Mode: PersistenceModeSpill, MaxMegabytes: 1024, Sync: true}, cfg.Persistence)
 }
 
 func TestNextBackoff(t *testing.T) {

@@ -43,8 +43,8 @@ type diskTier struct {
 
 	// unread counts frames on disk not read back into memory yet, and items
 	// their items (the disk_items gauge). Admission reads unread under
-	// core.mu to decide where a batch goes; every change that admission must
-	// see is made under core.mu too.
+	// core.mu to decide where a batch goes; a frame that moves to memory
+	// leaves the count under core.mu too, in the same step as its push.
 	unread atomic.Int64
 	items  atomic.Int64
 

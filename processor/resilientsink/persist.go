@@ -34,14 +34,25 @@ func (c *core[T]) record(b batch[T], held bool) (spool.Record, error) {
 	return spool.Record{Payload: payload, Items: uint32(b.items), Time: b.arrived.UnixNano(), Held: held}, nil
 }
 
+// likelySpill guesses, without the lock, whether a batch of n bytes will go
+// to disk: frames wait there, or memory looks full.
+func (c *core[T]) likelySpill(n int64) bool {
+	return c.disk.unread.Load() > 0 || c.slots.InUse() >= c.slots.Limit() ||
+		(c.bytes != nil && c.bytes.InUse()+n > c.bytes.Limit())
+}
+
 // appendTailLocked writes b, held in memory by no one, to the tail of the
-// disk tier, behind every frame there. Callers MUST hold c.mu.
-func (c *core[T]) appendTailLocked(b batch[T]) error {
-	rec, err := c.record(b, false)
-	if err != nil {
-		return err
+// disk tier, behind every frame there. rec is b encoded, or nil to encode it
+// now. Callers MUST hold c.mu.
+func (c *core[T]) appendTailLocked(b batch[T], rec *spool.Record) error {
+	if rec == nil {
+		r, err := c.record(b, false)
+		if err != nil {
+			return err
+		}
+		rec = &r
 	}
-	if _, err := c.disk.tail.Append(nil, rec); err != nil {
+	if _, err := c.disk.tail.Append(nil, *rec); err != nil {
 		return err
 	}
 	c.disk.unread.Add(1)
@@ -51,20 +62,21 @@ func (c *core[T]) appendTailLocked(b batch[T]) error {
 	return nil
 }
 
-// spillLocked writes b, for which memory has no room or which must queue
+// spillLocked writes b (encoded as rec, or nil), for which memory has no room or which must queue
 // behind frames on disk, to disk instead of meeting the overflow policy.
 // Only when the disk budget is full too does the policy apply, to the queue
 // as a whole; drop_oldest then evicts the oldest batches on disk (those in
 // memory are older still, but they are next to be delivered). A write that
 // fails for another reason (I/O error) leaves b to the memory policy:
 // dropped with reason spill_failed unless drop_oldest can make room in
-// memory. Under block it returns errNoRoom when both budgets are full, with b
+// memory, which it does only while no frame waits on disk (b would overtake
+// them). Under block it returns errNoRoom when both budgets are full, with b
 // still the caller's. Callers MUST hold c.mu; it is released on return.
-func (c *core[T]) spillLocked(b batch[T]) error {
+func (c *core[T]) spillLocked(b batch[T], rec *spool.Record) error {
 	defer c.mu.Unlock()
-	err := c.appendTailLocked(b)
+	err := c.appendTailLocked(b, rec)
 	if errors.Is(err, spool.ErrFull) && c.cfg.Overflow == OverflowPolicyDropOldest {
-		err = c.evictDiskLocked(b)
+		err = c.evictDiskLocked(b, rec)
 	}
 	switch {
 	case err == nil:
@@ -83,7 +95,8 @@ func (c *core[T]) spillLocked(b batch[T]) error {
 			return nil
 		}
 	default:
-		if c.cfg.Overflow == OverflowPolicyDropOldest && c.evictForLocked(b.bytes) {
+		// Into memory only when no frame waits on disk: it would overtake them.
+		if c.cfg.Overflow == OverflowPolicyDropOldest && c.disk.unread.Load() == 0 && c.evictForLocked(b.bytes) {
 			c.pushLocked(b)
 			return nil
 		}
@@ -101,7 +114,7 @@ func (c *core[T]) spillLocked(b batch[T]) error {
 // until b fits on disk, then writes it. It returns spool.ErrFull when even
 // an empty disk tier, but for the frames held in memory, has no room.
 // Callers MUST hold c.mu.
-func (c *core[T]) evictDiskLocked(b batch[T]) error {
+func (c *core[T]) evictDiskLocked(b batch[T], rec *spool.Record) error {
 	for {
 		f, ref, ok, err := c.disk.next()
 		if err != nil || !ok {
@@ -111,7 +124,7 @@ func (c *core[T]) evictDiskLocked(b batch[T]) error {
 		c.disk.unread.Add(-1)
 		c.disk.items.Add(-int64(f.Items))
 		c.countDropped(int(f.Items), reasonOverflow)
-		if err := c.appendTailLocked(b); !errors.Is(err, spool.ErrFull) {
+		if err := c.appendTailLocked(b, rec); !errors.Is(err, spool.ErrFull) {
 			return err
 		}
 	}
@@ -185,7 +198,7 @@ func (c *core[T]) admitWriteAhead(ctx context.Context, b batch[T]) error {
 		switch c.cfg.Overflow {
 		case OverflowPolicyDropOldest:
 			c.mu.Lock()
-			err = c.evictDiskLocked(b)
+			err = c.evictDiskLocked(b, &rec)
 			c.mu.Unlock()
 			if err == nil {
 				c.sig.unref(b.data)

@@ -5,6 +5,7 @@ package resilientsink
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -339,4 +340,58 @@ func TestPersistenceLifecycle(t *testing.T) {
 	require.NoError(t, p.ConsumeLogs(context.Background(), genLogs(3, 1)))
 	require.NoError(t, p.Shutdown(context.Background()))
 	require.NoError(t, p.Shutdown(context.Background()))
+}
+
+// TestEvictionPastCorruptFrame fills a tiny disk budget whose oldest unread
+// frames include one that fails its CRC, then makes drop_oldest evict them:
+// the eviction, which holds the admission lock, reads the corrupt frame, and
+// counting it must not wait for that lock.
+func TestEvictionPastCorruptFrame(t *testing.T) {
+	dir := t.TempDir()
+	cfg := persistConfig(dir, PersistenceModeSpill)
+	cfg.Persistence.MaxMegabytes = 1
+	tail := filepath.Join(dir, "resilientsink-logs", "tail")
+	s, err := spool.Open(spool.Settings{Dir: tail, MaxBytes: 1 << 20, SegmentBytes: segmentBytes(1 << 20)})
+	require.NoError(t, err)
+	ld := genLogs(50, 3)
+	payload, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	require.NoError(t, err)
+	var ids []spool.ID
+	for {
+		ids, err = s.Append(ids, spool.Record{Payload: payload, Items: 50, Time: time.Now().UnixNano()})
+		if err != nil {
+			require.ErrorIs(t, err, spool.ErrFull)
+			break
+		}
+	}
+	require.NoError(t, s.Close())
+	require.Greater(t, len(ids), 30)
+	bad := ids[len(ids)/2] // well past what the feeder reads ahead
+	seg := filepath.Join(tail, fmt.Sprintf("%010d.seg", uint64(bad)>>32))
+	raw, err := os.ReadFile(seg)
+	require.NoError(t, err)
+	raw[int(uint32(bad))+28+5] ^= 0x40
+	require.NoError(t, os.WriteFile(seg, raw, 0o600))
+
+	h := newHarness(t, cfg)
+	h.down.set(modeFail)
+	h.start()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range len(ids) {
+			if err := h.send(50); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("admission stuck: eviction deadlocked on the corrupt frame")
+	}
+	require.Equal(t, int64(50), h.dropped("corrupt"))
+	require.Positive(t, h.dropped("overflow"))
+	h.requireBalanced()
 }

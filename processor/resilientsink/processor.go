@@ -239,12 +239,13 @@ func (c *core[T]) persistenceMode() string {
 	return string(c.cfg.Persistence.Mode)
 }
 
-// onCorrupt counts the items of a frame on disk that failed its check.
+// onCorrupt counts the items of a frame on disk that failed its check. It
+// runs inside a read of the disk, which eviction makes holding c.mu, so it
+// must not take c.mu: a frame leaving the disk this way is gone, not moved
+// to memory, so admission needs no lock to see it go.
 func (c *core[T]) onCorrupt(items int64) {
-	c.mu.Lock()
 	c.disk.unread.Add(-1)
 	c.disk.items.Add(-items)
-	c.mu.Unlock()
 	c.countDropped(int(items), reasonCorrupt)
 }
 

@@ -5,70 +5,148 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"context"
+	"runtime"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/spool"
 )
 
 // feedRetryInterval is the wait before the feeder reads again after a read error.
 const feedRetryInterval = time.Second
 
+// decoded is a frame read back from disk and decoded: ok is false when it was
+// dropped as corrupt.
+type decoded[T any] struct {
+	b  batch[T]
+	ok bool
+}
+
 // feed moves frames from disk into memory, oldest first, as the memory
 // budget makes room: at Start for what an earlier process left, and while
 // the process runs for what was spilled. Each batch read back keeps its
-// frame on disk until it is delivered or dropped. It returns when ctx ends.
+// frame on disk until it is delivered or dropped. Decoding costs far more
+// than reading, so it runs on up to feedDecoders goroutines at once, and the
+// batches are queued in the order they were read. It returns when ctx ends;
+// frames read but not queued by then stay on disk, unread.
 func (c *core[T]) feed(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Each frame read gets a one-slot channel for its decoded batch, queued
+	// in read order; decoders fill them in any order.
+	ordered := make(chan chan decoded[T], feedDecoders)
+	type job struct {
+		f   spool.Frame
+		ref diskRef
+		out chan decoded[T]
+	}
+	jobs := make(chan job, feedDecoders)
+	for range feedDecoders {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out <- c.decode(j.f, j.ref)
+			}
+		})
+	}
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(ordered)
+		c.readFrames(ctx, func(f spool.Frame, ref diskRef) bool {
+			out := make(chan decoded[T], 1)
+			select {
+			case ordered <- out:
+			case <-ctx.Done():
+				return false
+			}
+			jobs <- job{f: f, ref: ref, out: out}
+			return true
+		})
+	})
+	for out := range ordered {
+		if ctx.Err() != nil {
+			return
+		}
+		var d decoded[T]
+		select {
+		case d = <-out:
+		case <-ctx.Done():
+			return
+		}
+		if !d.ok {
+			continue
+		}
+		c.sig.ref(d.b.data)
+		if !c.pushFed(ctx, d.b) {
+			c.sig.unref(d.b.data)
+			cancel()
+			return
+		}
+	}
+}
+
+// feedDecoders is how many frames read back are decoded at once.
+var feedDecoders = min(4, max(1, runtime.GOMAXPROCS(0)))
+
+// readFrames reads frames from disk, oldest first, and hands each to emit
+// until emit returns false or ctx ends. When every frame is read it waits for
+// the next append.
+func (c *core[T]) readFrames(ctx context.Context, emit func(spool.Frame, diskRef) bool) {
 	d := c.disk
 	var readErrs sometimes
 	for {
 		f, ref, ok, err := d.next()
-		if err != nil {
+		switch {
+		case err != nil:
 			if readErrs.allow(time.Now(), dropWarnInterval) {
 				c.logger.Warn("Could not read the queue on disk: will try again", zap.String("folder", d.dir), zap.Error(err))
 			}
 			if !sleepCtx(ctx, feedRetryInterval) {
 				return
 			}
-			continue
-		}
-		if !ok {
+		case !ok:
 			select {
 			case <-d.kick:
-				continue
 			case <-ctx.Done():
 				return
 			}
-		}
-		data, err := c.sig.unmarshal(f.Payload)
-		if err != nil {
-			// The frame passed its CRC, so it was written so: count it
-			// with the damaged ones.
-			c.logger.Warn("Batch on disk does not decode: dropped", zap.String("folder", d.dir), zap.Stringer("frame", f.ID), zap.Error(err))
-			c.mu.Lock()
-			d.ack(ref)
-			d.unread.Add(-1)
-			d.items.Add(-int64(f.Items))
-			c.mu.Unlock()
-			c.countDropped(int(f.Items), reasonCorrupt)
-			continue
-		}
-		items := c.sig.items(data)
-		b := batch[T]{data: data, items: items, arrived: time.Unix(0, f.Time), disk: ref}
-		b.bytes, _ = c.est.estimate(data, items)
-		if c.bytes != nil {
-			// A batch larger than the whole budget waits for all of it.
-			b.bytes = min(b.bytes, c.limitBytes)
-		}
-		if items != int(f.Items) {
-			// The header's count was wrong; the gauges follow the data.
-			d.items.Add(int64(items) - int64(f.Items))
-		}
-		c.sig.ref(data)
-		if !c.pushFed(ctx, b) {
-			c.sig.unref(data)
-			return
+		default:
+			if !emit(f, ref) {
+				return
+			}
 		}
 	}
+}
+
+// decode turns a frame read back into a batch. A frame that passed its CRC
+// but does not decode was written so: it is dropped with the damaged ones
+// (reason corrupt).
+func (c *core[T]) decode(f spool.Frame, ref diskRef) decoded[T] {
+	d := c.disk
+	data, err := c.sig.unmarshal(f.Payload)
+	if err != nil {
+		c.logger.Warn("Batch on disk does not decode: dropped", zap.String("folder", d.dir), zap.Stringer("frame", f.ID), zap.Error(err))
+		d.ack(ref)
+		d.unread.Add(-1)
+		d.items.Add(-int64(f.Items))
+		c.countDropped(int(f.Items), reasonCorrupt)
+		return decoded[T]{}
+	}
+	items := c.sig.items(data)
+	b := batch[T]{data: data, items: items, arrived: time.Unix(0, f.Time), disk: ref}
+	b.bytes, _ = c.est.estimate(data, items)
+	if c.bytes != nil {
+		// A batch larger than the whole budget waits for all of it.
+		b.bytes = min(b.bytes, c.limitBytes)
+	}
+	if items != int(f.Items) {
+		// The header's count was wrong; the gauges follow the data.
+		d.items.Add(int64(items) - int64(f.Items))
+	}
+	return decoded[T]{b: b, ok: true}
 }
 
 // pushFed queues a batch read from disk once memory has room for it. It

@@ -31,6 +31,13 @@ const (
 	// ExporterShutdownMargin is the time allowed, after the last resilientsink
 	// drains, for the receivers' and exporters' own Shutdown.
 	ExporterShutdownMargin = 10 * time.Second
+	// DiskWriteMiBPerSecond is the assumed worst-case speed at which a
+	// spilling resilientsink writes what it still holds at Shutdown, counted
+	// in memory_limit_mib (estimated heap). The OTLP protobuf on disk is about
+	// a quarter of that heap, so this asks about 13 MiB/s of the disk itself,
+	// fsync included, less than common cloud block volumes sustain; measure
+	// yours and raise the grace period if it is slower (README, Grace period).
+	DiskWriteMiBPerSecond = 50
 	// GOMEMLIMIT must lie between these fractions of the memory limit.
 	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
 )
@@ -115,6 +122,8 @@ func Check(r *Rendered) error {
 	errs = append(errs, s.checkShutdown()...)
 	errs = append(errs, s.checkMemory()...)
 	errs = append(errs, s.checkFilesink()...)
+	errs = append(errs, s.checkPersistence(r)...)
+	errs = append(errs, s.checkInitContainers()...)
 	errs = append(errs, s.checkPorts(r)...)
 	errs = append(errs, s.Config.checkSyncExporters()...)
 	errs = append(errs, CheckFeatureGates(slices.Concat(s.Container.Command, s.Container.Args))...)
@@ -155,14 +164,18 @@ func featureGates(args []string) []string {
 	return out
 }
 
-// mountFor returns the container's volume mount holding file p.
+// mountFor returns the container's volume mount holding file p: of nested
+// mounts, the deepest (as the kernel resolves the path).
 func mountFor(c *corev1.Container, p string) (corev1.VolumeMount, bool) {
+	var best corev1.VolumeMount
+	found := false
 	for _, m := range c.VolumeMounts {
-		if p == m.MountPath || strings.HasPrefix(p, strings.TrimSuffix(m.MountPath, "/")+"/") {
-			return m, true
+		dir := strings.TrimSuffix(m.MountPath, "/")
+		if (p == m.MountPath || strings.HasPrefix(p, dir+"/")) && (!found || len(dir) > len(strings.TrimSuffix(best.MountPath, "/"))) {
+			best, found = m, true
 		}
 	}
-	return corev1.VolumeMount{}, false
+	return best, found
 }
 
 func volume(t *corev1.PodTemplateSpec, name string) (corev1.Volume, bool) {

@@ -111,19 +111,21 @@ func failWindow(p *corev1.Probe) time.Duration {
 
 // checkShutdown checks that every drain is bounded and that the grace period
 // covers them all: the collector shuts components down one after another, so
-// the resilientsink drains add up.
+// the resilientsink drains add up, and so do the spills after them (each
+// spilling instance writes up to memory_limit_mib to disk once its drain ends).
 func (s *Subject) checkShutdown() []error {
 	insts, err := s.Config.Instances()
 	if err != nil {
 		return []error{err}
 	}
 	var errs []error
-	var drain time.Duration
+	var drain, spill time.Duration
 	for _, in := range insts {
 		if in.ShutdownStrategy != "graceful" {
 			errs = append(errs, fmt.Errorf("processor %s (pipeline %s): shutdown.strategy must be graceful (a bounded drain), got %s", in.ID, in.Pipeline, in.ShutdownStrategy))
 		}
 		drain += in.ShutdownTimeout
+		spill += in.SpillTime()
 	}
 	var preStop time.Duration
 	if lc := s.Container.Lifecycle; lc != nil && lc.PreStop != nil {
@@ -137,9 +139,9 @@ func (s *Subject) checkShutdown() []error {
 	if g := s.Workload.Template.Spec.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
 	}
-	if need := preStop + drain + ExporterShutdownMargin; grace <= need {
-		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must be greater than %s (preStop %s + drain %s + exporters %s), got %s",
-			need, preStop, drain, ExporterShutdownMargin, grace))
+	if need := preStop + drain + spill + ExporterShutdownMargin; grace <= need {
+		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must be greater than %s (preStop %s + drain %s + spill %s at %d MiB/s + exporters %s), got %s",
+			need, preStop, drain, spill, DiskWriteMiBPerSecond, ExporterShutdownMargin, grace))
 	}
 	return errs
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ const (
 	defaultMemoryLimitMiB   = 64
 	defaultShutdownStrategy = "graceful"
 	defaultShutdownTimeout  = 10 * time.Second
+	defaultPersistenceMode  = "spill"
+	defaultPersistenceMiB   = 1024
 )
 
 // CollectorConfig is the part of a collector configuration the checks read.
@@ -106,6 +109,44 @@ type Instance struct {
 	ShutdownStrategy string
 	// ShutdownTimeout is shutdown.timeout (default applied).
 	ShutdownTimeout time.Duration
+	// PersistenceDirectory is persistence.directory; empty means off.
+	PersistenceDirectory string
+	// PersistenceMode is persistence.mode (default applied).
+	PersistenceMode string
+	// PersistenceMaxMiB is persistence.max_megabytes (default applied).
+	PersistenceMaxMiB int
+}
+
+// Signal is the pipeline's signal: logs, traces or metrics.
+func (in Instance) Signal() string {
+	return componentType(in.Pipeline)
+}
+
+// Spills reports whether the instance writes its memory queue to disk at
+// Shutdown (persistence on, mode spill). Under write_ahead every batch is on
+// disk already when it is accepted.
+func (in Instance) Spills() bool {
+	return in.PersistenceDirectory != "" && in.PersistenceMode == "spill"
+}
+
+// SpillTime is how long the instance may take, after its drain, to write what
+// it still holds to disk: memory_limit_mib at DiskWriteMiBPerSecond; zero
+// unless it spills.
+func (in Instance) SpillTime() time.Duration {
+	if !in.Spills() || in.MemoryLimitMiB <= 0 {
+		return 0
+	}
+	return time.Duration(in.MemoryLimitMiB) * time.Second / DiskWriteMiBPerSecond
+}
+
+// Folder is the instance's own folder below persistence.directory: the
+// processor ID with "/" replaced by "_", a dash, the signal
+// (resilientsink_backend-logs); empty when persistence is off.
+func (in Instance) Folder() string {
+	if in.PersistenceDirectory == "" {
+		return ""
+	}
+	return path.Join(in.PersistenceDirectory, strings.ReplaceAll(in.ID, "/", "_")+"-"+in.Signal())
 }
 
 // Instances returns every resilientsink instance, one per (pipeline, processor ID).
@@ -122,14 +163,27 @@ func (c *CollectorConfig) Instances() ([]Instance, error) {
 					Strategy string `json:"strategy"`
 					Timeout  string `json:"timeout"`
 				} `json:"shutdown"`
+				Persistence struct {
+					Directory    string `json:"directory"`
+					Mode         string `json:"mode"`
+					MaxMegabytes *int   `json:"max_megabytes"`
+				} `json:"persistence"`
 			}
 			if err := decodeComponent(c.Processors[id], &raw); err != nil {
 				return nil, fmt.Errorf("processor %s: %w", id, err)
 			}
 			in := Instance{Pipeline: pid, ID: id, MemoryLimitMiB: defaultMemoryLimitMiB,
-				ShutdownStrategy: defaultShutdownStrategy, ShutdownTimeout: defaultShutdownTimeout}
+				ShutdownStrategy: defaultShutdownStrategy, ShutdownTimeout: defaultShutdownTimeout,
+				PersistenceDirectory: raw.Persistence.Directory, PersistenceMode: defaultPersistenceMode,
+				PersistenceMaxMiB: defaultPersistenceMiB}
 			if raw.MemoryLimitMiB != nil {
 				in.MemoryLimitMiB = *raw.MemoryLimitMiB
+			}
+			if raw.Persistence.Mode != "" {
+				in.PersistenceMode = raw.Persistence.Mode
+			}
+			if raw.Persistence.MaxMegabytes != nil {
+				in.PersistenceMaxMiB = *raw.Persistence.MaxMegabytes
 			}
 			if raw.Shutdown.Strategy != "" {
 				in.ShutdownStrategy = raw.Shutdown.Strategy

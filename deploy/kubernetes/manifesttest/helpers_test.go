@@ -4,6 +4,7 @@
 package manifesttest
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,4 +59,9 @@ func repoFile(t *testing.T, name string) []byte {
 	b, err := readFile(filepath.Join(repoRoot, name))
 	require.NoError(t, err)
 	return b
+}
+
+// joinErrs joins a list of errors as Check does.
+func joinErrs(errs []error) error {
+	return errors.Join(errs...)
 }

@@ -36,7 +36,10 @@ func freePort(t *testing.T) int {
 // that liveness and readiness probe keeps answering 200 (no restart, the queue
 // survives), the file pipeline still writes, each instance has its own metric
 // series without any feature gate (labelled processor and signal), and on SIGTERM the health check turns unready at once and the
-// collector exits within the grace period minus preStop.
+// collector exits within the grace period minus preStop. The batch the dead
+// backend never took is spilled to the instance's folder under
+// persistence.directory, not dropped, and the next collector on that folder
+// (the pod's next start, with its volume) finds it.
 func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	bin := otelcolBin(t)
 	s := subject(t, render(t, baseDir))
@@ -64,18 +67,7 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		}
 	}
 	logPath := filepath.Join(dir, "collector.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	defer logFile.Close()
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
+	cmd, exited := startCollector(t, bin, args, logPath)
 
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	status := func() int {
@@ -94,9 +86,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	// breaker returns the breaker_state of one instance, "" unless exactly one
+	// gauge returns the value of one instance's gauge, "" unless exactly one
 	// series carries its processor and signal labels.
-	breaker := func(processor, signal string) string {
+	gauge := func(name, processor, signal string) string {
 		resp, getErr := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
 		if getErr != nil {
 			return ""
@@ -107,7 +99,7 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		var values []string
 		for sc.Scan() {
 			l := sc.Text()
-			if strings.HasPrefix(l, "otelcol_processor_resilientsink_breaker_state{") &&
+			if strings.HasPrefix(l, name+"{") &&
 				strings.Contains(l, `processor="`+processor+`"`) && strings.Contains(l, `signal="`+signal+`"`) {
 				values = append(values, l[strings.LastIndexByte(l, ' ')+1:])
 			}
@@ -117,6 +109,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		}
 		return values[0]
 	}
+	breaker := func(processor, signal string) string {
+		return gauge("otelcol_processor_resilientsink_breaker_state", processor, signal)
+	}
 	require.Eventually(t, func() bool { return breaker("resilientsink/backend", "logs") == "2" }, 30*time.Second, 100*time.Millisecond, "breaker of logs/backend opens")
 	assert.Equal(t, "0", breaker("resilientsink/file", "logs"), "the file pipeline's breaker stays closed")
 	assert.Equal(t, "0", breaker("resilientsink/backend", "traces"), "the traces/backend breaker, another series, stays closed")
@@ -125,6 +120,9 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 		b, readErr := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
 		return readErr == nil && bytes.Contains(b, []byte(`"live"`))
 	}, 10*time.Second, 50*time.Millisecond, "the file pipeline delivers while the backend is down")
+
+	assert.Equal(t, "1.073741824e+09", gauge("otelcol_processor_resilientsink_disk_limit_bytes", "resilientsink/backend", "logs"),
+		"persistence on, max_megabytes 1024")
 
 	start := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -144,5 +142,53 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	assert.True(t, sawUnready, "health_check turns unready while draining")
 	out, err := os.ReadFile(logPath)
 	require.NoError(t, err)
-	assert.Contains(t, string(out), "Items dropped at shutdown", "the undeliverable batch is accounted for")
+	// persistence.directory moved with /var/lib/otelcol-resilient/ above.
+	folder := filepath.Join(dir, "queue", "resilientsink_backend-logs")
+	assert.Positive(t, treeBytes(t, folder), "the undeliverable batch is spilled to %s", folder)
+	assert.NotContains(t, string(out), "Items dropped at shutdown", "spilled, not dropped")
+
+	// The pod's next start, on the same folder, finds the spilled record.
+	_, _ = startCollector(t, bin, args, filepath.Join(dir, "collector-2.log"))
+	require.Eventually(t, func() bool {
+		return gauge("otelcol_processor_resilientsink_replayed_items", "resilientsink/backend", "logs") == "1"
+	},
+		30*time.Second, 100*time.Millisecond, "the next start replays the spilled record")
+}
+
+// startCollector runs bin with args, its output to logPath, and kills it at
+// the end of the test; exited closes when it has exited.
+func startCollector(t *testing.T, bin string, args []string, logPath string) (*exec.Cmd, <-chan struct{}) {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	return cmd, exited
+}
+
+// treeBytes returns the bytes of the regular files below root (0 if it is missing).
+func treeBytes(t *testing.T, root string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(root, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			n += info.Size()
+		}
+		return err
+	})
+	if !os.IsNotExist(err) {
+		require.NoError(t, err)
+	}
+	return n
 }

@@ -24,32 +24,43 @@ func TestManifests(t *testing.T) {
 		instances int
 		budgetMiB int
 		drain     time.Duration
+		spill     time.Duration
+		diskMiB   int
 		grace     int64
 		limit     string
 		gomem     string
+		services  int
 	}{
-		{name: "base", dir: baseDir, kind: "Deployment", instances: 6, budgetMiB: 240, drain: 39 * time.Second, grace: 60, limit: "384Mi", gomem: "320MiB"},
-		{name: "daemonset", dir: daemonSetDir, kind: "DaemonSet", instances: 6, budgetMiB: 120, drain: 21 * time.Second, grace: 40, limit: "256Mi", gomem: "216MiB"},
+		{name: "base", dir: baseDir, kind: "StatefulSet", instances: 6, budgetMiB: 240, drain: 39 * time.Second, spill: 4800 * time.Millisecond,
+			diskMiB: 3840, grace: 60, limit: "384Mi", gomem: "320MiB", services: 2},
+		{name: "daemonset", dir: daemonSetDir, kind: "DaemonSet", instances: 6, budgetMiB: 120, drain: 21 * time.Second, spill: 2400 * time.Millisecond,
+			diskMiB: 1920, grace: 40, limit: "256Mi", gomem: "216MiB", services: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := render(t, tt.dir)
 			require.NoError(t, Check(r))
 			assert.Len(t, r.ConfigMaps, 1)
-			assert.Len(t, r.Services, 1)
+			assert.Len(t, r.Services, tt.services)
 			s := subject(t, r)
 			assert.Equal(t, tt.kind, s.Workload.Kind)
 
 			insts, err := s.Config.Instances()
 			require.NoError(t, err)
 			assert.Len(t, insts, tt.instances)
-			budget, drain := 0, time.Duration(0)
+			budget, disk, drain, spill := 0, 0, time.Duration(0), time.Duration(0)
 			for _, in := range insts {
 				budget += in.MemoryLimitMiB
 				drain += in.ShutdownTimeout
+				spill += in.SpillTime()
+				disk += in.PersistenceMaxMiB
+				assert.True(t, in.Spills(), "%s in %s spills", in.ID, in.Pipeline)
+				assert.Equal(t, "/var/lib/otelcol-resilient/queue", in.PersistenceDirectory)
 			}
 			assert.Equal(t, tt.budgetMiB, budget)
 			assert.Equal(t, tt.drain, drain)
+			assert.Equal(t, tt.spill, spill)
+			assert.Equal(t, tt.diskMiB, disk)
 			assert.Equal(t, tt.grace, *s.Workload.Template.Spec.TerminationGracePeriodSeconds)
 			assert.Equal(t, tt.limit, s.Container.Resources.Limits.Memory().String())
 			assert.Equal(t, []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: tt.gomem}}, s.Container.Env)
@@ -62,7 +73,7 @@ func TestManifests(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, string(want), string(s.ConfigYAML))
 			for _, p := range s.Container.Ports {
-				assert.Zero(t, p.HostPort, "port %s: no hostPort (a surge pod must fit on the node)", p.Name)
+				assert.Zero(t, p.HostPort, "port %s: no hostPort (the Services carry the traffic)", p.Name)
 			}
 		})
 	}
@@ -70,13 +81,14 @@ func TestManifests(t *testing.T) {
 
 func TestDaemonSetOverlay(t *testing.T) {
 	r := render(t, daemonSetDir)
-	assert.Empty(t, r.Deployments, "the overlay deletes the base Deployment")
+	assert.Empty(t, r.StatefulSets, "the overlay deletes the base StatefulSet")
 	require.Len(t, r.DaemonSets, 1)
 	ds := r.DaemonSets[0]
 	require.NotNil(t, ds.Spec.UpdateStrategy.RollingUpdate)
-	assert.Equal(t, "1", ds.Spec.UpdateStrategy.RollingUpdate.MaxSurge.String())
-	assert.Equal(t, "0", ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable.String())
-	require.Len(t, r.Services, 1)
+	// One agent per node at a time: the queue folder on the hostPath is locked.
+	assert.Equal(t, "0", ds.Spec.UpdateStrategy.RollingUpdate.MaxSurge.String())
+	assert.Equal(t, "1", ds.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable.String())
+	require.Len(t, r.Services, 1, "the overlay deletes the headless Service")
 	require.NotNil(t, r.Services[0].Spec.InternalTrafficPolicy)
 	assert.Equal(t, corev1.ServiceInternalTrafficPolicyLocal, *r.Services[0].Spec.InternalTrafficPolicy)
 	assert.Equal(t, "agent", ds.Spec.Template.Labels["app.kubernetes.io/component"])

@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -21,6 +22,8 @@ type Rendered struct {
 	Services []*corev1.Service
 	// Deployments holds the apps/v1 Deployments.
 	Deployments []*appsv1.Deployment
+	// StatefulSets holds the apps/v1 StatefulSets.
+	StatefulSets []*appsv1.StatefulSet
 	// DaemonSets holds the apps/v1 DaemonSets.
 	DaemonSets []*appsv1.DaemonSet
 	// PodMonitors and PrometheusRules come from the optional monitoring
@@ -61,6 +64,8 @@ func (r *Rendered) add(apiVersion, kind string, y []byte) error {
 		return decodeInto(y, &r.Deployments)
 	case "apps/v1 DaemonSet":
 		return decodeInto(y, &r.DaemonSets)
+	case "apps/v1 StatefulSet":
+		return decodeInto(y, &r.StatefulSets)
 	case "monitoring.coreos.com/v1 PodMonitor":
 		return decodeInto(y, &r.PodMonitors)
 	case "monitoring.coreos.com/v1 PrometheusRule":
@@ -81,36 +86,58 @@ func decodeInto[T any](y []byte, list *[]*T) error {
 	return nil
 }
 
-// Workload is the pod-owning object of a rendering: a Deployment or a DaemonSet.
+// Workload is the pod-owning object of a rendering: a Deployment, a
+// DaemonSet or a StatefulSet. Its pointers point into the rendering, so that
+// tests can mutate them.
 type Workload struct {
-	// Kind is Deployment or DaemonSet.
+	// Kind is Deployment, DaemonSet or StatefulSet.
 	Kind string
 	// Name is the object's name.
 	Name string
 	// Selector is the workload's label selector.
 	Selector map[string]string
-	// Template is the pod template, by pointer so that tests can mutate it.
+	// Template is the pod template.
 	Template *corev1.PodTemplateSpec
+	// Deployment, DaemonSet and StatefulSet: the one of Kind, the others nil.
+	Deployment  *appsv1.Deployment
+	DaemonSet   *appsv1.DaemonSet
+	StatefulSet *appsv1.StatefulSet
 }
 
-// Workload returns the single Deployment or DaemonSet of the rendering.
+// Workload returns the single Deployment, DaemonSet or StatefulSet of the rendering.
 func (r *Rendered) Workload() (Workload, error) {
 	var ws []Workload
 	for _, d := range r.Deployments {
-		ws = append(ws, Workload{Kind: "Deployment", Name: d.Name, Selector: selector(d.Spec.Selector.MatchLabels), Template: &d.Spec.Template})
+		ws = append(ws, Workload{Kind: "Deployment", Name: d.Name, Selector: selector(d.Spec.Selector), Template: &d.Spec.Template, Deployment: d})
 	}
 	for _, d := range r.DaemonSets {
-		ws = append(ws, Workload{Kind: "DaemonSet", Name: d.Name, Selector: selector(d.Spec.Selector.MatchLabels), Template: &d.Spec.Template})
+		ws = append(ws, Workload{Kind: "DaemonSet", Name: d.Name, Selector: selector(d.Spec.Selector), Template: &d.Spec.Template, DaemonSet: d})
+	}
+	for _, s := range r.StatefulSets {
+		ws = append(ws, Workload{Kind: "StatefulSet", Name: s.Name, Selector: selector(s.Spec.Selector), Template: &s.Spec.Template, StatefulSet: s})
 	}
 	if len(ws) != 1 {
-		return Workload{}, fmt.Errorf("want exactly one Deployment or DaemonSet, got %d", len(ws))
+		return Workload{}, fmt.Errorf("want exactly one Deployment, DaemonSet or StatefulSet, got %d", len(ws))
 	}
 	return ws[0], nil
 }
 
-func selector(m map[string]string) map[string]string {
-	if m == nil {
+// ClaimTemplate returns the StatefulSet's volumeClaimTemplate called name.
+func (w Workload) ClaimTemplate(name string) (*corev1.PersistentVolumeClaim, bool) {
+	if w.StatefulSet == nil {
+		return nil, false
+	}
+	for i := range w.StatefulSet.Spec.VolumeClaimTemplates {
+		if c := &w.StatefulSet.Spec.VolumeClaimTemplates[i]; c.Name == name {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+func selector(s *metav1.LabelSelector) map[string]string {
+	if s == nil || s.MatchLabels == nil {
 		return map[string]string{}
 	}
-	return m
+	return s.MatchLabels
 }

@@ -70,7 +70,7 @@ func TestValidateConfigs(t *testing.T) {
 }
 
 // TestValidateRejects shows that validate does catch what the checks do not
-// read: a misspelt key and a bad enum value.
+// read: a misspelt key and a bad enum value (persistence's too).
 func TestValidateRejects(t *testing.T) {
 	bin := otelcolBin(t)
 	cfg := string(subject(t, render(t, baseDir)).ConfigYAML)
@@ -81,6 +81,8 @@ func TestValidateRejects(t *testing.T) {
 		{name: "misspelt key", old: "memory_limit_mib: 16", new: "memory_limt_mib: 16", want: "invalid keys: memory_limt_mib"},
 		{name: "bad overflow", old: "overflow: drop_oldest", new: "overflow: dropoldest", want: "overflow"},
 		{name: "unknown exporter", old: "exporters: [filesink]", new: "exporters: [filesinkk]", want: "filesinkk"},
+		{name: "bad persistence mode", old: "mode: spill", new: "mode: spil", want: `persistence: mode must be one of spill, write_ahead, got "spil"`},
+		{name: "misspelt persistence key", old: "max_megabytes: 1024", new: "max_megabyte: 1024", want: "invalid keys: max_megabyte"},
 		{name: "unknown feature gate", args: []string{"--feature-gates=telemetry.noSuchGate"}, want: "telemetry.noSuchGate"},
 	}
 	for _, tt := range tests {

@@ -17,8 +17,8 @@ import (
 // TestCheckCatchesViolations breaks one invariant at a time in the rendered
 // base and expects Check to report exactly that, with its message.
 func TestCheckCatchesViolations(t *testing.T) {
-	ctr := func(r *Rendered) *corev1.Container { return &r.Deployments[0].Spec.Template.Spec.Containers[0] }
-	pod := func(r *Rendered) *corev1.PodSpec { return &r.Deployments[0].Spec.Template.Spec }
+	ctr := func(r *Rendered) *corev1.Container { return &r.StatefulSets[0].Spec.Template.Spec.Containers[0] }
+	pod := func(r *Rendered) *corev1.PodSpec { return &r.StatefulSets[0].Spec.Template.Spec }
 	setMemory := func(r *Rendered, q string) {
 		ctr(r).Resources.Limits[corev1.ResourceMemory] = resource.MustParse(q)
 		ctr(r).Resources.Requests[corev1.ResourceMemory] = resource.MustParse(q)
@@ -31,12 +31,12 @@ func TestCheckCatchesViolations(t *testing.T) {
 		{
 			name:   "grace period below the drain",
 			mutate: func(_ *testing.T, r *Rendered) { pod(r).TerminationGracePeriodSeconds = ptr.To[int64](40) },
-			want:   []string{"terminationGracePeriodSeconds must be greater than 54s (preStop 5s + drain 39s + exporters 10s), got 40s"},
+			want:   []string{"terminationGracePeriodSeconds must be greater than 58.8s (preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 40s"},
 		},
 		{
 			name:   "longer shutdown.timeout: the drains of all pipelines add up",
 			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "timeout: 3s", "timeout: 20s") },
-			want:   []string{"terminationGracePeriodSeconds must be greater than 1m45s (preStop 5s + drain 1m30s + exporters 10s), got 1m0s"},
+			want:   []string{"terminationGracePeriodSeconds must be greater than 1m49.8s (preStop 5s + drain 1m30s + spill 4.8s at 50 MiB/s + exporters 10s), got 1m0s"},
 		},
 		{
 			name: "unbounded shutdown strategy",
@@ -55,9 +55,10 @@ func TestCheckCatchesViolations(t *testing.T) {
 			want:   []string{"resources.limits.memory must be at least 368Mi (budgets 240Mi + overhead 128Mi), got 320Mi"},
 		},
 		{
-			name:   "larger budget: counted once per pipeline",
+			name:   "larger budget: counted once per pipeline, in memory and in the spill at shutdown",
 			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "memory_limit_mib: 64", "memory_limit_mib: 96") },
 			want: []string{
+				"terminationGracePeriodSeconds must be greater than 1m0.72s (preStop 5s + drain 39s + spill 6.72s at 50 MiB/s + exporters 10s), got 1m0s",
 				"resources.limits.memory must be at least 464Mi (budgets 336Mi + overhead 128Mi), got 384Mi",
 				"env GOMEMLIMIT must be at least 376MiB (budgets 336MiB + baseline heap 40MiB), got 320MiB",
 			},
@@ -218,6 +219,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 			want: []string{
 				"receivers::otlp::grpc port 4319 must be a container port, got [4317 4318 13133 8888]",
 				"service otelcol-resilient must expose receivers::otlp::grpc port 4319, got targets [4317 4318 8888]",
+				"service otelcol-resilient-headless must expose receivers::otlp::grpc port 4319, got targets [4317 4318 8888]",
 			},
 		},
 		{
