@@ -114,6 +114,8 @@ func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 // crash in between leaves an ack file without a segment (removed at Open),
 // never a segment without its acks. Callers hold s.ackMu.
 func (s *Spool) deleteFiles(seg *segment) error {
+	seg.gone.Store(true)
+	defer s.dropReaderHandle()
 	var errs []error
 	if err := s.closeAckFile(seg); err != nil {
 		errs = append(errs, err)
@@ -127,6 +129,28 @@ func (s *Spool) deleteFiles(seg *segment) error {
 		errs = append(errs, fmt.Errorf("remove ack file %q: %w", seg.ackPath, err))
 	}
 	return errors.Join(errs...)
+}
+
+// dropReaderHandle closes Next's read handle if its segment was deleted: an
+// open handle keeps a deleted file's blocks in use, so a full volume would
+// stay full until the cursor moves, which it does only when a frame is
+// appended. If a Next holds the reader now, that Next closes the handle as
+// it returns (see Next), prompted by readerStale.
+func (s *Spool) dropReaderHandle() {
+	if !s.rmu.TryLock() {
+		s.readerStale.Store(true)
+		return
+	}
+	s.closeGoneReaderLocked()
+	s.rmu.Unlock()
+}
+
+// closeGoneReaderLocked closes the reader's handle if its segment is gone.
+// Callers hold s.rmu.
+func (s *Spool) closeGoneReaderLocked() {
+	if r := &s.reader; r.seg != nil && r.seg.gone.Load() {
+		r.close()
+	}
 }
 
 // closeAckFile fsyncs (with Sync, if written) and closes seg's ack file.

@@ -53,7 +53,13 @@ func (s *Spool) Next(buf []byte) (f Frame, ok bool, err error) {
 	s.rmu.Lock()
 	var probs []Problem
 	defer func() {
+		s.closeGoneReaderLocked()
 		s.rmu.Unlock()
+		// A segment deleted while this call held the reader, after the
+		// check above, left the handle to us.
+		if s.readerStale.Swap(false) {
+			s.dropReaderHandle()
+		}
 		s.report(probs)
 	}()
 	r := &s.reader

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultSegmentBytes is the segment size used when Settings.SegmentBytes is 0.
@@ -132,8 +133,11 @@ type Spool struct {
 	commit    groupCommit
 	unsynced  []*segment // sealed without fsync (Sync off), for Spool.Sync
 
-	rmu    sync.Mutex // serializes Next; guards the reader below
-	reader reader
+	rmu sync.Mutex // serializes Next; guards the reader below
+	// readerStale asks the next holder of rmu to close the reader's handle
+	// of a deleted segment (see dropReaderHandle).
+	readerStale atomic.Bool
+	reader      reader
 
 	ackMu  sync.Mutex // serializes ack file writes and segment deletion
 	ackBuf []byte
@@ -160,6 +164,7 @@ type segment struct {
 	pending     int  // frames neither acked nor found corrupt
 	reading     bool // Next is doing I/O on it: do not delete
 	deleted     bool
+	gone        atomic.Bool         // its files are being or were removed (read without locks)
 	skip        map[uint32]struct{} // frame offsets Next passes over (acked, held)
 	jumps       map[uint32]int64    // bad regions found at Open: start -> end
 

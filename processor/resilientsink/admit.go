@@ -101,9 +101,11 @@ func (c *core[T]) refuseTooLarge(b batch[T]) error {
 // exact says whether b.bytes is exact.
 func (c *core[T]) admitNow(b batch[T], exact bool) error {
 	var rec *spool.Record
-	if c.disk != nil && c.likelySpill(b.bytes) {
-		// Encode it before taking the lock, which other callers and the
-		// feeder wait for; if it goes to memory after all, the work is lost.
+	if c.disk != nil && c.disk.unread.Load() > 0 {
+		// Frames wait on disk, so this batch very likely goes there too:
+		// encode it before taking the lock, which other callers and the
+		// feeder wait for. (The first batch to spill is encoded under the
+		// lock: reading the budgets here would cost the hot path.)
 		if r, err := c.record(b, false); err == nil {
 			rec = &r
 		}

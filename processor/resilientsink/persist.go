@@ -34,13 +34,6 @@ func (c *core[T]) record(b batch[T], held bool) (spool.Record, error) {
 	return spool.Record{Payload: payload, Items: uint32(b.items), Time: b.arrived.UnixNano(), Held: held}, nil
 }
 
-// likelySpill guesses, without the lock, whether a batch of n bytes will go
-// to disk: frames wait there, or memory looks full.
-func (c *core[T]) likelySpill(n int64) bool {
-	return c.disk.unread.Load() > 0 || c.slots.InUse() >= c.slots.Limit() ||
-		(c.bytes != nil && c.bytes.InUse()+n > c.bytes.Limit())
-}
-
 // appendTailLocked writes b, held in memory by no one, to the tail of the
 // disk tier, behind every frame there. rec is b encoded, or nil to encode it
 // now. Callers MUST hold c.mu.
@@ -197,6 +190,9 @@ func (c *core[T]) admitWriteAhead(ctx context.Context, b batch[T]) error {
 		}
 		switch c.cfg.Overflow {
 		case OverflowPolicyDropOldest:
+			// Behind the evicted frames, on disk only: never held, or it
+			// would wait for an ack that no delivery gives.
+			rec.Held = false
 			c.mu.Lock()
 			err = c.evictDiskLocked(b, &rec)
 			c.mu.Unlock()

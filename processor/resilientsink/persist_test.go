@@ -254,6 +254,11 @@ func TestDiskFullMeetsOverflowPolicy(t *testing.T) {
 		for _, mode := range []PersistenceMode{PersistenceModeSpill, PersistenceModeWriteAhead} {
 			t.Run(string(policy)+"/"+string(mode), func(t *testing.T) {
 				cfg := persistConfig(t.TempDir(), mode)
+				if mode == PersistenceModeWriteAhead && policy == OverflowPolicyDropNewest {
+					// Memory with room for everything: under write_ahead
+					// the disk budget bounds what memory holds too.
+					cfg.QueueSize = 1000
+				}
 				cfg.Overflow = policy
 				cfg.Persistence.MaxMegabytes = 1
 				h := newHarness(t, cfg)
@@ -303,8 +308,8 @@ func TestCorruptFramesCounted(t *testing.T) {
 	for i := range 4 {
 		ld := genLogs(2, 1)
 		ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().PutInt("seq", int64(i))
-		b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-		require.NoError(t, err)
+		b, merr := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, merr)
 		recs = append(recs, spool.Record{Payload: b, Items: 2, Time: time.Now().UnixNano()})
 	}
 	recs[2].Payload = []byte{0xff, 0xff, 0xff} // passes its CRC, does not decode
