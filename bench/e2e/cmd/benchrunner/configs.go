@@ -22,15 +22,18 @@ const (
 // measured.
 type variant struct {
 	key   string // unique, e.g. "anchor-file"
-	cs    int    // case number of the issue (1..3); 0 = reproduction only
+	cs    int    // case number (1..3, 5); 0 = reproduction only
 	build build
 	label string // pipeline as shown in the table
-	// processors and exporters are YAML bodies (indented two spaces) of the
-	// processors: and exporters: sections; {{out}} becomes the output file.
+	// processors, exporters and extensions are YAML bodies (indented two
+	// spaces) of their sections; {{out}} becomes the output file and {{dir}}
+	// an empty directory of the run (persistence).
 	processors string
 	exporters  string
+	extensions string
 	procIDs    []string
 	expIDs     []string
+	extIDs     []string
 	// output file written by the exporter, counted back after the run
 	writesFile bool
 	// the exporter reports otelcol_exporter_sent_log_records (exporterhelper)

@@ -60,7 +60,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.fixedWorkers, "fixed-workers", 20, "telemetrygen workers at the fixed rate")
 	fs.Float64Var(&o.fixedRate, "fixed-rate", 1000, "records per second per worker at the fixed rate (telemetrygen undershoots above about 1000)")
 	fs.DurationVar(&o.drainMax, "drain-max", 20*time.Second, "longest wait for a pipeline to drain after the load")
-	fs.StringVar(&o.cases, "cases", "repro,1,2,3,4", "comma-separated subset of repro,1,2,3,4")
+	fs.StringVar(&o.cases, "cases", "repro,1,2,3,4,5", "comma-separated subset of repro,1,2,3,4,5 (5, persistence, runs at the unlimited rate only)")
 	fs.StringVar(&o.rates, "rates", "unlimited,fixed", "comma-separated subset of unlimited,fixed for cases 1-3")
 	fs.DurationVar(&o.dead, "dead", 60*time.Second, "case 4: how long the downstream stays dead under load")
 	fs.DurationVar(&o.fill, "fill", 10*time.Second, "case 4: load with the downstream dead again before SIGTERM")
@@ -136,7 +136,7 @@ func run(ctx context.Context, o options) error {
 		drainMax: o.drainMax,
 		logf:     logf,
 	}
-	rep := &report{opts: o, started: started.UTC()}
+	rep := &report{opts: o, started: started.UTC(), loadAtStart: loadAvg()}
 	for _, l := range o.loads() {
 		vs := o.variantsFor(l)
 		if len(vs) == 0 {
@@ -180,7 +180,8 @@ func (o options) loads() []load {
 	return ls
 }
 
-// variantsFor lists what runs under load l. Both nop pipelines always run,
+// variantsFor lists what runs under load l (case 5 under the unlimited load
+// only). Both nop pipelines always run,
 // since every case is measured against nop of the same sitting; the
 // reproduction of the reference figures runs at the unlimited rate only, as
 // they were measured.
@@ -188,7 +189,11 @@ func (o options) variantsFor(l load) []variant {
 	repro := l.name == "unlimited" && o.want(o.cases, "repro")
 	reproKeys := map[string]bool{"anchor-nop": true, "anchor-file": true, "anchor-debug": true}
 	var vs []variant
-	for _, v := range throughputVariants() {
+	all := throughputVariants()
+	if l.name == "unlimited" {
+		all = append(all, persistVariants()...)
+	}
+	for _, v := range all {
 		if v.cs == 1 || o.want(o.cases, fmt.Sprint(v.cs)) || (repro && reproKeys[v.key]) {
 			vs = append(vs, v)
 		}

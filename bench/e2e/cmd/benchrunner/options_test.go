@@ -39,6 +39,9 @@ func TestVariantsFor(t *testing.T) {
 		{"repro", unlimited, []string{"anchor-nop", "ours-nop", "anchor-file", "anchor-debug", "anchor-debug-basic", "anchor-debug-detailed"}},
 		{"repro", fixed, nil},
 		{"4", unlimited, nil},
+		{"5", unlimited, []string{"anchor-nop", "ours-nop", "anchor-pq-fsync", "ours-wal-sync", "anchor-pq-nofsync", "ours-spill"}},
+		{"5", fixed, nil},
+		{"repro,1,2,3,4,5", fixed, []string{"anchor-nop", "ours-nop", "anchor-file", "ours-filesink", "ours-rs-filesink", "anchor-debug", "ours-console"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cases+"/"+tt.l.name, func(t *testing.T) {

@@ -35,6 +35,7 @@ type runResult struct {
 	maxRSSMiB   float64
 	bytesPerRec float64 // output bytes per counted record; NaN without a file
 	stopTook    time.Duration
+	spilled     int64  // resilientsink's spilled_items (written to disk) when drained
 	failed      string // why the run produced no figures; "" when it did
 }
 
@@ -69,7 +70,14 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 	grpcAddr, promAddr := fmt.Sprintf("127.0.0.1:%d", gp), fmt.Sprintf("127.0.0.1:%d", pp)
 	out := filepath.Join(dir, "logs.jsonl")
 	defer os.Remove(out) // hundreds of MB; configs and logs stay for -workdir
-	cfg := collectorConfig(grpcAddr, promAddr, v.processors, strings.ReplaceAll(v.exporters, "{{out}}", out), v.procIDs, v.expIDs)
+	storeDir := filepath.Join(dir, "store")
+	if err := os.MkdirAll(storeDir, 0o755); err != nil {
+		return res, fmt.Errorf("mkdir: %w", err)
+	}
+	defer os.RemoveAll(storeDir)
+	fill := strings.NewReplacer("{{out}}", out, "{{dir}}", storeDir)
+	cfg := withExtensions(collectorConfig(grpcAddr, promAddr, fill.Replace(v.processors), fill.Replace(v.exporters), v.procIDs, v.expIDs),
+		fill.Replace(v.extensions), v.extIDs)
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return res, fmt.Errorf("write config: %w", err)
@@ -95,6 +103,7 @@ func (r *runner) runVariant(ctx context.Context, v variant, l load, tag string) 
 		return res, err
 	}
 	res.accepted = int64(m.sum(acceptedMetric))
+	res.spilled = int64(m.sum(rsSpilled))
 	st, err := c.stop(30 * time.Second)
 	if err != nil {
 		return res, err

@@ -1,0 +1,14 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package persistbench
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
