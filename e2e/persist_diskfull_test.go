@@ -1,4 +1,4 @@
-//go:build e2e
+//go:build e2e && linux
 
 package e2e
 
@@ -33,21 +33,6 @@ func mountTmpfs(t *testing.T, size string) string {
 		}
 	})
 	return dir
-}
-
-// shutdownDropped is the dropped_items of the run's shutdown log line, or 0
-// when there is none.
-func shutdownDropped(t *testing.T, c *collector) int64 {
-	t.Helper()
-	entries := c.logEntries(dropLogMsg)
-	require.LessOrEqual(t, len(entries), 1, "at most one %q line", dropLogMsg)
-	if len(entries) == 0 {
-		return 0
-	}
-	t.Logf("shutdown line: %v", entries[0])
-	n, ok := entries[0]["dropped_items"].(float64)
-	require.True(t, ok, "dropped_items in %v", entries[0])
-	return int64(n)
 }
 
 // TestPersistDiskFull: the persistence folder sits on a 2 MiB tmpfs and the

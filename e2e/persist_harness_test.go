@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Names of the persistence telemetry (counters without _total at this
@@ -113,4 +116,19 @@ func (a persistAccounting) balanced() bool {
 func (a persistAccounting) String() string {
 	return fmt.Sprintf("%s spilled=%d replayed=%d disk_items=%d disk_bytes=%d disk_limit=%d",
 		a.accounting, a.Spilled, a.Replayed, a.DiskItems, a.DiskBytes, a.DiskLimit)
+}
+
+// shutdownDropped is the dropped_items of the run's shutdown log line, or 0
+// when there is none.
+func shutdownDropped(t *testing.T, c *collector) int64 {
+	t.Helper()
+	entries := c.logEntries(dropLogMsg)
+	require.LessOrEqual(t, len(entries), 1, "at most one %q line", dropLogMsg)
+	if len(entries) == 0 {
+		return 0
+	}
+	t.Logf("shutdown line: %v", entries[0])
+	n, ok := entries[0]["dropped_items"].(float64)
+	require.True(t, ok, "dropped_items in %v", entries[0])
+	return int64(n)
 }
