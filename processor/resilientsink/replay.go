@@ -183,9 +183,11 @@ func (c *core[T]) pushFed(ctx context.Context, b batch[T]) bool {
 // pushFedLocked queues a batch read from disk whose room is reserved.
 // Callers MUST hold c.mu.
 func (c *core[T]) pushFedLocked(b batch[T]) {
+	// Memory's count goes up first: a collection in between counts the
+	// batch twice rather than not at all.
+	c.pushLocked(b)
 	c.disk.unread.Add(-1)
 	c.disk.items.Add(-int64(b.items))
-	c.pushLocked(b)
 }
 
 // sleepCtx waits for d or until ctx ends; it reports whether ctx is still live.
