@@ -87,7 +87,7 @@ func TestPersistCorruptSegment(t *testing.T) {
 			return false
 		}
 		acc = s.persistAccounting()
-		return acc.DroppedBy["corrupt"] >= perFrame && acc.Queued == 0 && acc.DiskItems == 0
+		return acc.DroppedBy["corrupt"] >= perFrame && acc.Queued == 0 && acc.DiskItems == 0 && acc.balanced()
 	})
 	t.Logf("A: %s; B holds %d spans", acc, len(got))
 	assert.Equal(t, int64(perFrame), acc.DroppedBy["corrupt"], "dropped{reason=corrupt} = the bad frame's items")
