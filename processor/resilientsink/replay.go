@@ -7,6 +7,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -228,6 +229,9 @@ func (c *core[T]) spillAtShutdown(held []batch[T], owned []bool) {
 			lastInHead = i
 		}
 	}
+	recs, encErrs := c.encodeAll(held, func(i int) bool {
+		return held[i].disk == 0 || (i <= lastInHead && !held[i].disk.inHead())
+	})
 	var written, writtenItems, failedItems int64
 	for i, b := range held {
 		toHead := i <= lastInHead
@@ -237,9 +241,9 @@ func (c *core[T]) spillAtShutdown(held []batch[T], owned []bool) {
 			if toHead {
 				s = d.head
 			}
-			rec, err := c.record(b, false)
+			err := encErrs[i]
 			if err == nil {
-				_, err = s.Append(nil, rec)
+				_, err = s.Append(nil, recs[i])
 			}
 			if err != nil {
 				c.logger.Error("Could not write a batch to disk at shutdown: dropped", zap.Int("items", b.items), zap.Error(err))
@@ -253,8 +257,8 @@ func (c *core[T]) spillAtShutdown(held []batch[T], owned []bool) {
 		case toHead && !b.disk.inHead():
 			// Copy it ahead of the batches it is older than; if that
 			// fails it stays in tail/, out of order but not lost.
-			if rec, err := c.record(b, false); err == nil {
-				if _, err := d.head.Append(nil, rec); err == nil {
+			if encErrs[i] == nil {
+				if _, err := d.head.Append(nil, recs[i]); err == nil {
 					d.ack(b.disk)
 				}
 			}
@@ -266,6 +270,7 @@ func (c *core[T]) spillAtShutdown(held []batch[T], owned []bool) {
 			c.forget(b)
 		}
 	}
+	clear(recs)
 	c.tel.pending.spilled.Add(writtenItems)
 	if written > 0 || failedItems > 0 {
 		c.logger.Info("Queue written to disk at shutdown",
@@ -275,4 +280,24 @@ func (c *core[T]) spillAtShutdown(held []batch[T], owned []bool) {
 			zap.Duration("duration", time.Since(start)),
 			zap.String("folder", d.dir))
 	}
+}
+
+// encodeAll encodes the batches of held that need it, on up to feedDecoders
+// goroutines: encoding, not the disk, bounds the shutdown spill.
+func (c *core[T]) encodeAll(held []batch[T], need func(int) bool) ([]spool.Record, []error) {
+	recs := make([]spool.Record, len(held))
+	errs := make([]error, len(held))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(feedDecoders, len(held)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(held); i = int(next.Add(1) - 1) {
+				if need(i) {
+					recs[i], errs[i] = c.record(held[i], false)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return recs, errs
 }
