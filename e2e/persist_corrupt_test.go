@@ -43,8 +43,8 @@ func TestPersistCorruptSegment(t *testing.T) {
 	var sizes []int     // payload sizes
 	var end int64
 	for i := range frames + 1 {
-		payload, err := ptraceotlp.NewExportRequestFromTraces(makeSpans(int64(i*perFrame), perFrame, 0)).MarshalProto()
-		require.NoError(t, err)
+		payload, merr := ptraceotlp.NewExportRequestFromTraces(makeSpans(int64(i*perFrame), perFrame, 0)).MarshalProto()
+		require.NoError(t, merr)
 		_, err = s.Append(nil, spool.Record{Payload: payload, Items: perFrame, Time: time.Now().UnixNano()})
 		require.NoError(t, err)
 		offsets, sizes = append(offsets, end), append(sizes, len(payload))
@@ -82,8 +82,8 @@ func TestPersistCorruptSegment(t *testing.T) {
 	got := waitAllDelivered(t, b, good, 30*time.Second)
 	var acc persistAccounting
 	eventually(t, 30*time.Second, "A to count the corrupt frame and empty its disk", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
+		s, serr := a.tryScrape()
+		if serr != nil {
 			return false
 		}
 		acc = s.persistAccounting()

@@ -107,14 +107,14 @@ func TestPersistSpillHungDownstream(t *testing.T) {
 	a.stop(30 * time.Second)
 }
 
-// rewriteConfigs replaces old with new in c's config files, for its next run.
-func (c *collector) rewriteConfigs(old, new string) {
+// rewriteConfigs replaces from with to in c's config files, for its next run.
+func (c *collector) rewriteConfigs(from, to string) {
 	c.t.Helper()
 	paths, err := filepath.Glob(filepath.Join(c.dir, "config-*.yaml"))
 	require.NoError(c.t, err)
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		require.NoError(c.t, err)
-		require.NoError(c.t, os.WriteFile(p, bytes.ReplaceAll(b, []byte(old), []byte(new)), 0o600))
+		require.NoError(c.t, os.WriteFile(p, bytes.ReplaceAll(b, []byte(from), []byte(to)), 0o600))
 	}
 }
