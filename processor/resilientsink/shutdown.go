@@ -11,11 +11,13 @@ import (
 )
 
 // Shutdown stops intake, runs the shutdown strategy, drops what is left
-// (reason shutdown), waits for the workers and unregisters the telemetry. It is
-// safe without Start; a second call returns nil. It never runs past its
+// (reason shutdown) or, with persistence, writes it to disk, waits for the
+// workers and unregisters the telemetry. It is safe without Start; a second
+// call returns nil. The drain and the wait for the workers never run past the
 // deadline (shutdown.timeout with strategy graceful, and ctx's), even when the
 // downstream ignores cancellation: batches still in a worker's hands then are
-// abandoned and counted as dropped. It returns nil even when it dropped items,
+// abandoned and counted as dropped, or written to disk. The write to disk
+// that follows, for which the drain leaves time, is not cut at the deadline. It returns nil even when it dropped items,
 // since the collector exits on a Shutdown error and a config reload runs
 // Shutdown: the loss is in telemetry and in one error log line.
 func (c *core[T]) Shutdown(ctx context.Context) error {
