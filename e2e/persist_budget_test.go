@@ -70,15 +70,7 @@ func TestPersistDiskBudgetDropOldest(t *testing.T) {
 		return err == nil && s.int(mDropped, "reason", "overflow") >= 2000
 	})
 	res := l.stop()
-	var full persistAccounting
-	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		full = s.persistAccounting()
-		return full.Incoming == res.Sent && full.balanced()
-	})
+	full := waitSettled(t, a, res.Sent)
 	t.Logf("budget full: %s; client sent %d, codes %v", full, res.Sent, res.Codes)
 	assert.Equal(t, int64(len(res.Accepted)), full.Incoming)
 	assert.Equal(t, full.Dropped, full.DroppedBy["overflow"], "only overflow drops: %v", full.DroppedBy)

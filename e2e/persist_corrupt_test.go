@@ -80,13 +80,7 @@ func TestPersistCorruptSegment(t *testing.T) {
 
 	a.start()
 	got := waitAllDelivered(t, b, good, 30*time.Second)
-	var acc persistAccounting
-	eventually(t, 30*time.Second, "A to count the corrupt frame and empty its disk", func() bool {
-		s, serr := a.tryScrape()
-		if serr != nil {
-			return false
-		}
-		acc = s.persistAccounting()
+	acc := waitAccounting(t, a, 30*time.Second, "A to count the corrupt frame and empty its disk", func(acc persistAccounting) bool {
 		return acc.DroppedBy["corrupt"] >= perFrame && acc.Queued == 0 && acc.DiskItems == 0 && acc.balanced()
 	})
 	t.Logf("A: %s; B holds %d spans", acc, len(got))

@@ -98,15 +98,7 @@ func testDiskFullSpill(t *testing.T) {
 	})
 	res := l.stop()
 	a.waitHealthy()
-	var full persistAccounting
-	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		full = s.persistAccounting()
-		return full.Incoming == res.Sent && full.balanced()
-	})
+	full := waitSettled(t, a, res.Sent)
 	t.Logf("disk full: %s; client sent %d, codes %v", full, res.Sent, res.Codes)
 	assert.Equal(t, int64(len(res.Accepted)), full.Incoming, "incoming = spans the client got OK for")
 	assert.Positive(t, full.Spilled, "spilled before the disk was full")
@@ -153,15 +145,7 @@ func testDiskFullWriteAhead(t *testing.T) {
 	})
 	res := l.stop()
 	a.waitHealthy()
-	var full persistAccounting
-	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		full = s.persistAccounting()
-		return full.Incoming == res.Sent && full.balanced()
-	})
+	full := waitSettled(t, a, res.Sent)
 	t.Logf("disk full: %s; client sent %d, codes %v", full, res.Sent, res.Codes)
 	assert.Equal(t, res.Failed, full.Refused, "refused items = items in requests the client saw fail")
 	assert.Equal(t, int64(len(res.Accepted)), full.Incoming-full.Refused, "accepted = incoming - refused")
@@ -218,14 +202,8 @@ func testDiskFullSpillRecovers(t *testing.T) {
 	// downstream dies once more.
 	b.stop(30 * time.Second)
 	l = startLoad(t, newSpanClient(t, a.httpEndpoint(), 512), loadBatch, loadInterval)
-	var again persistAccounting
-	eventually(t, 30*time.Second, "A to spill 1000 more items (or drop 1000 more)", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		again = s.persistAccounting()
-		return again.Spilled >= after.Spilled+1000 || again.Dropped >= after.Dropped+1000
+	again := waitAccounting(t, a, 30*time.Second, "A to spill 1000 more items (or drop 1000 more)", func(acc persistAccounting) bool {
+		return acc.Spilled >= after.Spilled+1000 || acc.Dropped >= after.Dropped+1000
 	})
 	l.stop()
 	t.Logf("downstream dead again: %s; volume: %s", again, volumeState(a, disk))

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -131,4 +132,29 @@ func shutdownDropped(t *testing.T, c *collector) int64 {
 	n, ok := entries[0]["dropped_items"].(float64)
 	require.True(t, ok, "dropped_items in %v", entries[0])
 	return int64(n)
+}
+
+// waitAccounting scrapes a until its persistence accounting meets cond, and
+// returns that accounting; it fails the test after timeout.
+func waitAccounting(t *testing.T, a *collector, timeout time.Duration, what string, cond func(persistAccounting) bool) persistAccounting {
+	t.Helper()
+	var acc persistAccounting
+	eventually(t, timeout, what, func() bool {
+		s, err := a.tryScrape()
+		if err != nil {
+			return false
+		}
+		acc = s.persistAccounting()
+		return cond(acc)
+	})
+	return acc
+}
+
+// waitSettled waits until a has counted every one of sent items and its
+// accounting balances.
+func waitSettled(t *testing.T, a *collector, sent int64) persistAccounting {
+	t.Helper()
+	return waitAccounting(t, a, 30*time.Second, "A's accounting to settle", func(acc persistAccounting) bool {
+		return acc.Incoming == sent && acc.balanced()
+	})
 }

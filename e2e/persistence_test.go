@@ -28,15 +28,7 @@ func persistBacklog(t *testing.T, a *collector, n int64) (loadResult, persistAcc
 	})
 	res := l.stop()
 	require.Equal(t, map[codes.Code]int{codes.OK: res.Codes[codes.OK]}, res.Codes, "spill never fails the client")
-	var acc persistAccounting
-	eventually(t, 30*time.Second, "A's accounting to settle", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		acc = s.persistAccounting()
-		return acc.Incoming == res.Sent && acc.balanced()
-	})
+	acc := waitSettled(t, a, res.Sent)
 	require.Equal(t, int64(len(res.Accepted)), acc.Incoming)
 	require.Zero(t, acc.Dropped, "dropped while spilling: %v", acc.DroppedBy)
 	require.Positive(t, acc.DiskItems, "the disk tier holds items: %s", acc)
@@ -86,16 +78,9 @@ func requireArrivalOrder(t *testing.T, b *collector) {
 // accounting balances; it returns that accounting.
 func waitDiskDrained(t *testing.T, a *collector) persistAccounting {
 	t.Helper()
-	var acc persistAccounting
-	eventually(t, 60*time.Second, "A to empty its memory queue and its disk", func() bool {
-		s, err := a.tryScrape()
-		if err != nil {
-			return false
-		}
-		acc = s.persistAccounting()
+	return waitAccounting(t, a, 60*time.Second, "A to empty its memory queue and its disk", func(acc persistAccounting) bool {
 		return acc.Queued == 0 && acc.DiskItems == 0 && acc.balanced()
 	})
-	return acc
 }
 
 // TestPersistSpillSIGTERMThenRestart: with its downstream dead, A holds spans

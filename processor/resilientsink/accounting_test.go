@@ -22,57 +22,15 @@ import (
 // that the downstream received exactly sent items.
 func TestAccountingRandomized(t *testing.T) {
 	policies := []OverflowPolicy{OverflowPolicyDropOldest, OverflowPolicyDropNewest, OverflowPolicyReject, OverflowPolicyBlock}
-	strategies := []ShutdownStrategy{ShutdownStrategyImmediate, ShutdownStrategyFlush, ShutdownStrategyGraceful}
-	modes := []mode{modeSucceed, modeFail, modePermanent, modeHang, modePanic, modeHold}
 	for _, policy := range policies {
 		for seed := range uint64(4) {
 			t.Run("overflow="+string(policy)+"/seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					rng := rand.New(rand.NewPCG(seed, uint64(len(policy))))
-					cfg := testConfig()
-					cfg.Overflow = policy
-					cfg.QueueSize = 1 + rng.IntN(20)
-					cfg.MemoryLimitMiB = rng.IntN(2)
-					cfg.NumWorkers = 1 + rng.IntN(3)
-					cfg.BlockTimeout = time.Duration(1+rng.IntN(50)) * time.Millisecond
-					cfg.Timeout = time.Duration(10+rng.IntN(200)) * time.Millisecond
-					cfg.MaxAge = time.Duration(rng.IntN(2)) * time.Second
-					cfg.Retry.Enabled = rng.IntN(4) > 0
-					cfg.Retry.InitialInterval = 10 * time.Millisecond
-					cfg.Retry.MaxInterval = 80 * time.Millisecond
-					cfg.Retry.MaxElapsedTime = time.Duration(rng.IntN(3)) * 500 * time.Millisecond
-					cfg.CircuitBreaker.Enabled = rng.IntN(3) > 0
-					cfg.CircuitBreaker.FailureThreshold = uint32(1 + rng.IntN(4))
-					cfg.CircuitBreaker.OpenTimeout = 50 * time.Millisecond
-					cfg.CircuitBreaker.MaxOpenTimeout = 400 * time.Millisecond
-					cfg.CircuitBreaker.HalfOpenProbes = uint32(1 + rng.IntN(2))
-					cfg.Shutdown.Strategy = strategies[rng.IntN(len(strategies))]
-					cfg.Shutdown.Timeout = 300 * time.Millisecond
+					cfg := randomConfig(rng, policy)
 					h := newHarness(t, cfg)
 					h.start()
-					for range 250 {
-						switch op := rng.IntN(10); {
-						case op < 6:
-							size := 1 + rng.IntN(60)
-							if rng.IntN(120) == 0 {
-								size = 6000 + rng.IntN(10000) // sometimes too large for 1 MiB
-							}
-							_ = h.send(size)
-						case op < 7:
-							h.down.set(modes[rng.IntN(len(modes))])
-						case op < 8:
-							for range rng.IntN(3) {
-								select {
-								case h.down.release <- struct{}{}:
-								default:
-								}
-							}
-						default:
-							time.Sleep(time.Duration(rng.IntN(100)) * time.Millisecond) // fake clock
-						}
-						synctest.Wait()
-						h.requireBalanced()
-					}
+					randomOps(h, rng, 250)
 					if rng.IntN(2) == 0 {
 						h.down.set(modeSucceed)
 					}
@@ -85,6 +43,63 @@ func TestAccountingRandomized(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// randomConfig is a random configuration for the randomized accounting
+// tests: small queues and budgets, short timeouts, every feature on or off.
+func randomConfig(rng *rand.Rand, policy OverflowPolicy) *Config {
+	strategies := []ShutdownStrategy{ShutdownStrategyImmediate, ShutdownStrategyFlush, ShutdownStrategyGraceful}
+	cfg := testConfig()
+	cfg.Overflow = policy
+	cfg.QueueSize = 1 + rng.IntN(20)
+	cfg.MemoryLimitMiB = rng.IntN(2)
+	cfg.NumWorkers = 1 + rng.IntN(3)
+	cfg.BlockTimeout = time.Duration(1+rng.IntN(50)) * time.Millisecond
+	cfg.Timeout = time.Duration(10+rng.IntN(200)) * time.Millisecond
+	cfg.MaxAge = time.Duration(rng.IntN(2)) * time.Second
+	cfg.Retry.Enabled = rng.IntN(4) > 0
+	cfg.Retry.InitialInterval = 10 * time.Millisecond
+	cfg.Retry.MaxInterval = 80 * time.Millisecond
+	cfg.Retry.MaxElapsedTime = time.Duration(rng.IntN(3)) * 500 * time.Millisecond
+	cfg.CircuitBreaker.Enabled = rng.IntN(3) > 0
+	cfg.CircuitBreaker.FailureThreshold = uint32(1 + rng.IntN(4))
+	cfg.CircuitBreaker.OpenTimeout = 50 * time.Millisecond
+	cfg.CircuitBreaker.MaxOpenTimeout = 400 * time.Millisecond
+	cfg.CircuitBreaker.HalfOpenProbes = uint32(1 + rng.IntN(2))
+	cfg.Shutdown.Strategy = strategies[rng.IntN(len(strategies))]
+	cfg.Shutdown.Timeout = 300 * time.Millisecond
+	return cfg
+}
+
+// randomOps runs n random operations on h (batches of random size, some too
+// large for 1 MiB; downstream behaviour changes; releases of held
+// deliveries; fake-clock sleeps) and checks the accounting after each, at a
+// quiescent moment of the synctest bubble.
+func randomOps(h *harness, rng *rand.Rand, n int) {
+	modes := []mode{modeSucceed, modeFail, modePermanent, modeHang, modePanic, modeHold}
+	for range n {
+		switch op := rng.IntN(10); {
+		case op < 6:
+			size := 1 + rng.IntN(60)
+			if rng.IntN(120) == 0 {
+				size = 6000 + rng.IntN(10000) // sometimes too large for 1 MiB
+			}
+			_ = h.send(size)
+		case op < 7:
+			h.down.set(modes[rng.IntN(len(modes))])
+		case op < 8:
+			for range rng.IntN(3) {
+				select {
+				case h.down.release <- struct{}{}:
+				default:
+				}
+			}
+		default:
+			time.Sleep(time.Duration(rng.IntN(100)) * time.Millisecond) // fake clock
+		}
+		synctest.Wait()
+		h.requireBalanced()
 	}
 }
 

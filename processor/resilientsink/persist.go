@@ -205,12 +205,10 @@ func (c *core[T]) admitWriteAhead(ctx context.Context, b batch[T]) error {
 			c.mu.Lock()
 			err = c.evictDiskLocked(b, &rec)
 			c.mu.Unlock()
-			if err == nil {
-				c.sig.unref(b.data)
-				return nil
-			}
 			c.sig.unref(b.data)
-			c.countDropped(b.items, reasonOverflow)
+			if err != nil {
+				c.countDropped(b.items, reasonOverflow)
+			}
 			return nil
 		case OverflowPolicyDropNewest:
 			c.sig.unref(b.data)
