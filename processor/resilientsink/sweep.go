@@ -4,6 +4,7 @@
 package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -164,15 +165,19 @@ func (q *tieredQueue[T]) spillAll(held []batch[T], notOwned int) {
 	start := time.Now()
 	lastInHead := q.lastInHead(held)
 	var written, failed counts
+	var firstErr error
 	recs := make([]spool.Record, spillChunk)
 	errs := make([]error, spillChunk)
 	for lo := 0; lo < len(held); lo += spillChunk {
 		chunk := held[lo:min(lo+spillChunk, len(held))]
 		q.encodeChunk(chunk, lo, lastInHead, recs, errs)
 		for j := range chunk {
-			w, f := q.spillOne(&chunk[j], lo+j <= lastInHead, recs[j], errs[j])
+			w, err := q.spillOne(&chunk[j], lo+j <= lastInHead, recs[j], errs[j])
 			written.add(w)
-			failed.add(f)
+			if err != nil {
+				failed.add(counts{1, int64(chunk[j].items), 0})
+				firstErr = cmp.Or(firstErr, err)
+			}
 			if lo+j >= notOwned {
 				q.sig.unref(chunk[j].data)
 			}
@@ -181,6 +186,10 @@ func (q *tieredQueue[T]) spillAll(held []batch[T], notOwned int) {
 		clear(recs)
 	}
 	q.events.spilled(written.items)
+	if firstErr != nil {
+		q.logger.Error("Could not write batches to disk at shutdown: dropped", zap.Int64("batches", failed.batches),
+			zap.Int64("items", failed.items), zap.String("folder", d.dir), zap.Error(firstErr))
+	}
 	if written.batches > 0 || failed.batches > 0 {
 		q.logger.Info("Queue written to disk at shutdown",
 			zap.Int64("batches", written.batches), zap.Int64("items", written.items),
@@ -225,8 +234,9 @@ func (q *tieredQueue[T]) encodeChunk(chunk []batch[T], lo, lastInHead int, recs 
 }
 
 // spillOne writes one batch at Shutdown and counts it as on disk; it returns
-// it as written or failed (dropped, reason spill_failed).
-func (q *tieredQueue[T]) spillOne(b *batch[T], toHead bool, rec spool.Record, encErr error) (written, failed counts) {
+// what it wrote, or why it failed (the batch is then dropped, reason
+// spill_failed).
+func (q *tieredQueue[T]) spillOne(b *batch[T], toHead bool, rec spool.Record, encErr error) (written counts, err error) {
 	d := q.disk
 	c := counts{1, int64(b.items), b.frameBytes}
 	switch {
@@ -235,14 +245,13 @@ func (q *tieredQueue[T]) spillOne(b *batch[T], toHead bool, rec spool.Record, en
 		if toHead {
 			s = d.head
 		}
-		err := encErr
+		err = encErr
 		if err == nil {
 			_, err = s.Append(nil, rec)
 		}
 		if err != nil {
-			q.logger.Error("Could not write a batch to disk at shutdown: dropped", zap.Int("items", b.items), zap.Error(err))
 			q.events.dropped(c.items, reasonSpillFailed)
-			return counts{}, c
+			return counts{}, err
 		}
 		c.bytes = frameBytes(&rec)
 		written = c
@@ -258,5 +267,5 @@ func (q *tieredQueue[T]) spillOne(b *batch[T], toHead bool, rec spool.Record, en
 	q.mu.Lock()
 	d.unread.add(c)
 	q.mu.Unlock()
-	return written, counts{}
+	return written, nil
 }
