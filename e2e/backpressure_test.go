@@ -4,19 +4,24 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestBackpressureLosesNothing: with overflow reject (or block, after
 // block_timeout) and B down, A's small queue fills and the client gets
-// UNAVAILABLE (HTTP 503) for what does not fit; once B is back, every record
+// RESOURCE_EXHAUSTED with RetryInfo (HTTP 429 with Retry-After) for what does
+// not fit; once B is back, every record
 // the client got OK for is in B's files exactly once, and A dropped nothing.
 func TestBackpressureLosesNothing(t *testing.T) {
 	for _, overflow := range []string{"reject", "block"} {
@@ -37,16 +42,23 @@ func testBackpressure(t *testing.T, override string) {
 	})
 
 	b.stop(30 * time.Second)
-	eventually(t, 30*time.Second, "the client to see 10 UNAVAILABLE responses", func() bool {
+	eventually(t, 30*time.Second, "the client to see 10 RESOURCE_EXHAUSTED responses", func() bool {
 		_, _, cs := l.snapshot()
-		return cs[codes.Unavailable] >= 10
+		return cs[codes.ResourceExhausted] >= 10
 	})
 	s := a.scrape()
 	assert.Equal(t, int64(2), s.int(mBreaker), "breaker open while B is down")
 	assert.Positive(t, s.int(mRefused), "refused_items while the queue is full")
-	// An OTLP/HTTP client is told 503 for the same reason.
-	const httpRecords = 5
-	assert.Equal(t, http.StatusServiceUnavailable, postLogs(t, a.httpEndpoint(), 2_000_000, httpRecords))
+	// The refusal says when to come back, within backpressure's bounds
+	// (defaults 1s..30s): RetryInfo over gRPC, Retry-After over HTTP (429).
+	delay := exportRetryDelay(t, a.grpcEndpoint(), 3_000_000, 5)
+	assert.GreaterOrEqual(t, delay, time.Second)
+	assert.LessOrEqual(t, delay, 30*time.Second)
+	const httpRecords = 5 + 5
+	code, retryAfter := postLogsRetryAfter(t, a.httpEndpoint(), 2_000_000, 5)
+	assert.Equal(t, http.StatusTooManyRequests, code)
+	assert.GreaterOrEqual(t, retryAfter, 1)
+	assert.LessOrEqual(t, retryAfter, 30)
 
 	b.start()
 	_, okAtRestart, _ := l.snapshot()
@@ -57,7 +69,7 @@ func testBackpressure(t *testing.T, override string) {
 	res := l.stop()
 	t.Logf("client: sent %d, accepted %d, failed %d, codes %v", res.Sent, len(res.Accepted), res.Failed, res.Codes)
 	for code := range res.Codes {
-		assert.Contains(t, []codes.Code{codes.OK, codes.Unavailable}, code, "status codes seen by the client")
+		assert.Contains(t, []codes.Code{codes.OK, codes.ResourceExhausted}, code, "status codes seen by the client")
 	}
 
 	var acc accounting
@@ -87,11 +99,42 @@ func testBackpressure(t *testing.T, override string) {
 // returns the HTTP status.
 func postLogs(t *testing.T, endpoint string, first int64, n int) int {
 	t.Helper()
+	code, _ := postLogsRetryAfter(t, endpoint, first, n)
+	return code
+}
+
+// postLogsRetryAfter is postLogs, also returning the Retry-After header in
+// seconds (-1 when absent or not a number).
+func postLogsRetryAfter(t *testing.T, endpoint string, first int64, n int) (int, int) {
+	t.Helper()
 	body, err := plogotlp.NewExportRequestFromLogs(makeLogs(first, n)).MarshalJSON()
 	require.NoError(t, err)
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Post("http://"+endpoint+"/v1/logs", "application/json", bytes.NewReader(body))
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	return resp.StatusCode
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil {
+		secs = -1
+	}
+	return resp.StatusCode, secs
+}
+
+// exportRetryDelay exports records first .. first+n-1 over gRPC, expects
+// RESOURCE_EXHAUSTED, and returns the delay of its RetryInfo.
+func exportRetryDelay(t *testing.T, endpoint string, first int64, n int) time.Duration {
+	t.Helper()
+	c := newLogClient(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.client.Export(ctx, plogotlp.NewExportRequestFromLogs(makeLogs(first, n)))
+	st := status.Convert(err)
+	require.Equal(t, codes.ResourceExhausted, st.Code(), "status: %v", st)
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return ri.GetRetryDelay().AsDuration()
+		}
+	}
+	t.Fatalf("no RetryInfo in %v", st)
+	return 0
 }

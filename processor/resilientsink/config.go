@@ -115,9 +115,35 @@ type Config struct {
 	Shutdown ShutdownConfig `mapstructure:"shutdown"`
 	// Persistence keeps the queue on disk across restarts, reloads and crashes.
 	Persistence PersistenceConfig `mapstructure:"persistence"`
+	// Backpressure bounds the delay a refused client is told to wait before it
+	// comes back (gRPC RetryInfo, HTTP Retry-After).
+	Backpressure BackpressureConfig `mapstructure:"backpressure"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// BackpressureConfig bounds the delay a refusal tells the client to wait.
+type BackpressureConfig struct {
+	// RetryAfterMin is the shortest delay a refused client is told (HTTP can
+	// only say whole seconds).
+	RetryAfterMin time.Duration `mapstructure:"retry_after_min"`
+	// RetryAfterMax is the longest; it is also the delay when nothing drains.
+	RetryAfterMax time.Duration `mapstructure:"retry_after_max"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks the backpressure section.
+func (c *BackpressureConfig) Validate() error {
+	if c.RetryAfterMin <= 0 || c.RetryAfterMin > maxDuration {
+		return fmt.Errorf("retry_after_min must be greater than 0 and at most %s, got %s", maxDuration, c.RetryAfterMin)
+	}
+	if c.RetryAfterMax < c.RetryAfterMin || c.RetryAfterMax > maxDuration {
+		return fmt.Errorf("retry_after_max must be at least retry_after_min (%s) and at most %s, got %s", c.RetryAfterMin, maxDuration, c.RetryAfterMax)
+	}
+	return nil
 }
 
 // PersistenceMode says when batches go to disk.

@@ -101,6 +101,14 @@ func TestLoadConfig(t *testing.T) {
 		{name: "persistence_mode_typo", wantErr: `persistence: mode must be one of spill, write_ahead, got "writeahead"`},
 		{name: "persistence_max_zero", wantErr: "persistence: max_megabytes must be between 1 and 1073741824, got 0"},
 		{name: "persistence_max_huge", wantErr: "persistence: max_megabytes must be between 1 and 1073741824, got 2000000000"},
+		{name: "backpressure", want: func() *Config {
+			c := createDefaultConfig().(*Config)
+			c.Backpressure.RetryAfterMin = 2 * time.Second
+			c.Backpressure.RetryAfterMax = time.Minute
+			return c
+		}()},
+		{name: "backpressure_max_below_min", wantErr: "backpressure: retry_after_max must be at least retry_after_min (5s) and at most 8760h0m0s, got 2s"},
+		{name: "backpressure_min_zero", wantErr: "backpressure: retry_after_min must be greater than 0 and at most 8760h0m0s, got 0s"},
 	}
 	for _, tt := range tests {
 		t.Run("name="+tt.name, func(t *testing.T) {

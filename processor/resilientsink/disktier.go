@@ -265,6 +265,7 @@ func (q *tieredQueue[T]) evictUnreadLocked() (counts, bool) {
 	c := counts{1, int64(f.Items), frameHeaderBytes + int64(len(f.Payload))}
 	d.unread.sub(c)
 	d.ack(ref, &q.ackWarn)
+	q.drained.add(time.Unix(0, q.lastNow.Load()), 0, 0, c.bytes)
 	return c, true
 }
 

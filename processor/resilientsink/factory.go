@@ -44,6 +44,9 @@ const (
 	defaultPersistenceMode         = PersistenceModeSpill
 	defaultPersistenceMaxMegabytes = 1024
 	defaultPersistenceSync         = true
+
+	defaultRetryAfterMin = time.Second
+	defaultRetryAfterMax = 30 * time.Second
 )
 
 // NewFactory returns the factory of the resilientsink processor.
@@ -90,6 +93,10 @@ func createDefaultConfig() component.Config {
 			Mode:         defaultPersistenceMode,
 			MaxMegabytes: defaultPersistenceMaxMegabytes,
 			Sync:         defaultPersistenceSync,
+		},
+		Backpressure: BackpressureConfig{
+			RetryAfterMin: defaultRetryAfterMin,
+			RetryAfterMax: defaultRetryAfterMax,
 		},
 	}
 }

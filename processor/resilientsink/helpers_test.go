@@ -52,6 +52,8 @@ type scripted struct {
 	release  chan struct{}
 	// hook, if set, runs at the start of every delivery, whatever the mode.
 	hook func()
+	// failWith, if set, is the error of modeFail instead of errDownstream.
+	failWith error
 
 	mu   sync.Mutex
 	seqs []int64 // "seq" of the first record of each accepted log batch
@@ -72,6 +74,9 @@ func (s *scripted) do(ctx context.Context, items int, seq int64) error {
 	}
 	switch mode(s.mode.Load()) {
 	case modeFail:
+		if s.failWith != nil {
+			return s.failWith
+		}
 		return errDownstream
 	case modePermanent:
 		return consumererror.NewPermanent(errDownstream)

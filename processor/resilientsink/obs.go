@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -97,6 +98,7 @@ type pendingCounts struct {
 	_            cacheLinePad
 	sent         atomic.Int64 // workers
 	sendFailures atomic.Int64
+	throttled    atomic.Int64
 	transitions  [3]atomic.Int64 // indexed by cbreaker.State
 	_            cacheLinePad
 	spilled      atomic.Int64 // persistence: items written to disk
@@ -119,6 +121,7 @@ func (t *telemetry) flush(ctx context.Context) {
 	add(t.tb.ProcessorResilientsinkSentItems, &p.sent, t.plain)
 	add(t.tb.ProcessorResilientsinkRefusedItems, &p.refused, t.plain)
 	add(t.tb.ProcessorResilientsinkSendFailures, &p.sendFailures, t.plain)
+	add(t.tb.ProcessorResilientsinkThrottledAttempts, &p.throttled, t.plain)
 	add(t.tb.ProcessorResilientsinkSpilledItems, &p.spilled, t.plain)
 	add(t.tb.ProcessorResilientsinkReplayedItems, &p.replayed, t.plain)
 	for r := range numReasons {
@@ -138,6 +141,7 @@ func (t *telemetry) exportZeros(ctx context.Context) {
 	for _, c := range []metric.Int64Counter{
 		tb.ProcessorResilientsinkIncomingItems, tb.ProcessorResilientsinkSentItems,
 		tb.ProcessorResilientsinkRefusedItems, tb.ProcessorResilientsinkSendFailures,
+		tb.ProcessorResilientsinkThrottledAttempts,
 		tb.ProcessorResilientsinkSpilledItems, tb.ProcessorResilientsinkReplayedItems,
 	} {
 		c.Add(ctx, 0, t.plain...)
@@ -254,10 +258,15 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	}
 	c.tel.pending.incoming.Add(int64(items))
 	err := c.q.offer(ctx, data, items)
-	if err != nil {
-		c.tel.refused(int64(items))
+	if err == nil {
+		return nil
 	}
-	return err
+	c.tel.refused(int64(items))
+	if consumererror.IsPermanent(err) {
+		return err
+	}
+	bytes, _ := c.q.est.estimate(data, items)
+	return c.refusal(err, bytes)
 }
 
 // deliver is the downstream decorator: it calls the downstream with the

@@ -102,7 +102,6 @@ func (q *tieredQueue[T]) heldLocked(a *admission[T]) bool {
 // overflowLocked applies the overflow policy to a batch that finds its tier
 // (memory, or disk when onDisk) full.
 func (q *tieredQueue[T]) overflowLocked(a *admission[T], onDisk bool) decision {
-	full := q.fullErrLocked(onDisk)
 	switch q.cfg.Overflow {
 	case OverflowPolicyDropOldest:
 		if !onDisk && q.makeMemRoomLocked(a.b.bytes) {
@@ -119,6 +118,7 @@ func (q *tieredQueue[T]) overflowLocked(a *admission[T], onDisk bool) decision {
 		// An estimate drawn from other batches must not refuse this one.
 		return decision{act: actSizeExactly}
 	}
+	full := q.fullErrLocked(onDisk) // only here: it allocates, and drops are the hot path under overload
 	if q.cfg.Overflow == OverflowPolicyBlock {
 		return decision{act: actWait, err: full}
 	}

@@ -28,6 +28,8 @@ type core[T any] struct {
 	tel     *telemetry
 	breaker *cbreaker.Breaker // nil when disabled
 	logger  *zap.Logger
+	// name is the instance's processor attribute, for messages.
+	name string
 	// folder is the instance's persistence folder; "" when off.
 	folder string
 	// fs is the file system of the disk tier; nil is the real one (tests
@@ -71,6 +73,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 		sig:          sig,
 		tel:          newTelemetry(tb, attrs, set.Logger),
 		logger:       set.Logger,
+		name:         attrs[0].Value.AsString(),
 		freeInstance: freeInstance,
 	}
 	if cfg.Persistence.Enabled() {
@@ -99,7 +102,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 
 // excludedFromBreaker reports errors that say nothing about the downstream's health.
 func excludedFromBreaker(err error) bool {
-	return consumererror.IsPermanent(err) || errors.Is(err, errAborted)
+	return consumererror.IsPermanent(err) || errors.Is(err, errAborted) || errors.Is(err, errThrottled)
 }
 
 // Capabilities reports that the processor does not mutate data.

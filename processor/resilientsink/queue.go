@@ -101,6 +101,9 @@ type tieredQueue[T any] struct {
 	// the queue to empty (drain), or for appends to end (sweep).
 	room    *cond
 	victims []batch[T] // eviction scratch, reused under mu
+	// drained measures how fast room is freed, for the delay a refusal
+	// tells the client (backpressure.go).
+	drained drainMeter
 
 	// spilling hints, without the lock, that batches go to disk, so that
 	// admission encodes them before it takes the lock.
@@ -247,6 +250,7 @@ func (q *tieredQueue[T]) endUnlock(b batch[T], o outcome) {
 // without the lock), its data reference, and its count as dropped.
 func (q *tieredQueue[T]) endLocked(b batch[T], o outcome) {
 	q.mem.sub(b.memCounts())
+	q.drained.add(time.Unix(0, q.lastNow.Load()), 1, b.bytes, b.frameBytes)
 	if b.disk != 0 {
 		q.disk.ack(b.disk, &q.ackWarn)
 	}

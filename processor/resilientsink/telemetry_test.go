@@ -181,7 +181,7 @@ func TestCountersExportedAtZeroFromStart(t *testing.T) {
 	h := newHarness(t, testConfig())
 	h.start()
 	s := h.collect()
-	for _, name := range []string{"incoming_items", "sent_items", "refused_items", "send_failures", "spilled_items", "replayed_items"} {
+	for _, name := range []string{"incoming_items", "sent_items", "refused_items", "send_failures", "spilled_items", "replayed_items", "throttled_attempts"} {
 		m, ok := s[metricPrefix+name]
 		require.True(t, ok, "%s has no series at Start", name)
 		require.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, 1, name)

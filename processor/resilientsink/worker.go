@@ -52,11 +52,17 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 	}
 	err := c.deliver(ctx, b)
 	panicked := errors.Is(err, errDownstreamPanic)
-	if (err != nil && ctx.Err() != nil) || panicked {
+	hint, throttled := throttleDelay(err)
+	switch {
+	case (err != nil && ctx.Err() != nil) || panicked:
 		// Cancelled by Shutdown, or a panic: neither says anything about
 		// the downstream's health.
 		tok.Done(errAborted)
-	} else {
+	case throttled && !consumererror.IsPermanent(err):
+		// The backend is alive and asked us to wait.
+		c.tel.pending.throttled.Add(1)
+		tok.Done(errThrottled)
+	default:
 		tok.Done(err)
 	}
 	c.wake.broadcast()
@@ -73,8 +79,10 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 	case consumererror.IsPermanent(err):
 		c.logger.Debug("Downstream rejected batch permanently", zap.Int("items", b.items), zap.Error(err))
 		return dropOutcome(reasonPermanentError), pause{}
+	case throttled:
+		return c.retryOutcome(b, err, now, hint), pause{}
 	default:
-		return c.retryOutcome(b, err, now), pause{}
+		return c.retryOutcome(b, err, now, 0), pause{}
 	}
 }
 
@@ -112,9 +120,10 @@ func (c *core[T]) gate(b *batch[T], now time.Time) (cbreaker.Token, outcome, pau
 	return t, back, pause{until: until}, false
 }
 
-// retryOutcome is the outcome of a failed delivery: a retry after backoff,
-// or a drop once retries are off or max_elapsed_time has passed.
-func (c *core[T]) retryOutcome(b *batch[T], err error, now time.Time) outcome {
+// retryOutcome is the outcome of a failed delivery: a retry after backoff
+// (after at least hint, when the downstream throttled), or a drop once
+// retries are off or max_elapsed_time has passed.
+func (c *core[T]) retryOutcome(b *batch[T], err error, now time.Time, hint time.Duration) outcome {
 	rc := c.cfg.Retry
 	if !rc.Enabled {
 		c.logger.Debug("Delivery failed, retry disabled: batch dropped", zap.Int("items", b.items), zap.Error(err))
@@ -129,7 +138,7 @@ func (c *core[T]) retryOutcome(b *batch[T], err error, now time.Time) outcome {
 		c.logger.Debug("Delivery failed past max_elapsed_time: batch dropped", zap.Int("items", b.items), zap.Error(err))
 		return dropOutcome(reasonRetriesExhausted)
 	}
-	wait := jitter(next.backoff, rc.RandomizationFactor, rand.Float64())
+	wait := c.throttledWait(jitter(next.backoff, rc.RandomizationFactor, rand.Float64()), hint)
 	c.logger.Debug("Delivery failed, will retry", zap.Int("items", b.items), zap.Duration("backoff", wait), zap.Error(err))
 	return outcome{kind: outcomeRetry, firstFail: next.firstFail, backoff: next.backoff, notBefore: now.Add(wait)}
 }

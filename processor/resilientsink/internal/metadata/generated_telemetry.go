@@ -47,6 +47,7 @@ type TelemetryBuilder struct {
 	ProcessorResilientsinkSendFailures         metric.Int64Counter
 	ProcessorResilientsinkSentItems            metric.Int64Counter
 	ProcessorResilientsinkSpilledItems         metric.Int64Counter
+	ProcessorResilientsinkThrottledAttempts    metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -361,6 +362,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_resilientsink_spilled_items",
 		metric.WithDescription("Number of items written to disk (persistence), by spill, at Shutdown or ahead of the acknowledgement under write_ahead. Spilling is not a loss. [Alpha]"),
 		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkThrottledAttempts, err = builder.meter.Int64Counter(
+		"otelcol_processor_resilientsink_throttled_attempts",
+		metric.WithDescription("Number of delivery attempts the downstream answered with a throttle (the otlp exporter's RetryInfo, the otlphttp exporter's Retry-After); the batch waits at least the hinted delay, and the breaker does not count them. [Alpha]"),
+		metric.WithUnit("{attempt}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

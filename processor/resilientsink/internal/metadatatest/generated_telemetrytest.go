@@ -303,3 +303,19 @@ func AssertEqualProcessorResilientsinkSpilledItems(t *testing.T, tt *componentte
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualProcessorResilientsinkThrottledAttempts(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_resilientsink_throttled_attempts",
+		Description: "Number of delivery attempts the downstream answered with a throttle (the otlp exporter's RetryInfo, the otlphttp exporter's Retry-After); the batch waits at least the hinted delay, and the breaker does not count them. [Alpha]",
+		Unit:        "{attempt}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_resilientsink_throttled_attempts")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

@@ -69,6 +69,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorResilientsinkSendFailures.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkSentItems.Add(context.Background(), 1)
 	tb.ProcessorResilientsinkSpilledItems.Add(context.Background(), 1)
+	tb.ProcessorResilientsinkThrottledAttempts.Add(context.Background(), 1)
 	AssertEqualProcessorResilientsinkBreakerState(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -124,6 +125,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorResilientsinkSpilledItems(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorResilientsinkThrottledAttempts(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
