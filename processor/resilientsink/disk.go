@@ -76,6 +76,10 @@ func segmentBytes(limit int64) int64 {
 	return min(spool.DefaultSegmentBytes, max(64<<10, limit/8))
 }
 
+// testFS, when set by a test before Start, is the file system of the spools
+// (nil: the real one). FuzzQueue sets it (fuzz_seam_test.go).
+var testFS spool.FS
+
 // openDisk opens (creating them) and locks the instance's spools. onCorrupt
 // is told about each frame that fails its check, with its items.
 func openDisk(cfg PersistenceConfig, dir string, logger *zap.Logger, onCorrupt func(items int64)) (*diskTier, error) {
@@ -98,6 +102,7 @@ func openDisk(cfg PersistenceConfig, dir string, logger *zap.Logger, onCorrupt f
 			MaxBytes:     d.limit,
 			SegmentBytes: segmentBytes(d.limit),
 			Sync:         sync,
+			FS:           testFS,
 			OnProblem:    onProblem,
 		})
 		if errors.Is(err, spool.ErrLocked) {

@@ -1,0 +1,152 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// fuzzIDKey is the log attribute that carries a batch's id in FuzzQueue.
+const fuzzIDKey = "fuzz_id"
+
+// dsMode is what the fuzz downstream does with a delivery.
+type dsMode int
+
+const (
+	dsOK        dsMode = iota // accept
+	dsRetryable               // retryable error
+	dsPermanent               // permanent error
+	dsHang                    // block until the delivery's context ends
+	dsPanic                   // panic
+	numDSModes
+)
+
+var (
+	errFuzzDown = errors.New("fuzz downstream: unavailable")
+	errFuzzDead = errors.New("fuzz downstream: the process of this delivery is dead")
+)
+
+// fuzzDelivery is one successful delivery.
+type fuzzDelivery struct {
+	id, items, life, step int
+}
+
+// fuzzRecorder is the downstream of every life of one FuzzQueue input: it
+// records, per batch id, what it did. A delivery from a life other than the
+// current one (a killed process) is refused and not recorded.
+type fuzzRecorder struct {
+	mu        sync.Mutex
+	mode      dsMode
+	life      int
+	step      int
+	delivered []fuzzDelivery
+	permanent map[int]int // id -> permanent errors returned
+	panicked  map[int]int // id -> panics
+	attempts  map[int]int // id -> deliveries attempted (any outcome)
+}
+
+func newFuzzRecorder() *fuzzRecorder {
+	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}}
+}
+
+func (r *fuzzRecorder) set(m dsMode) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mode = m
+}
+
+// setLife makes life the only one whose deliveries count; step stamps them.
+func (r *fuzzRecorder) setLife(life int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.life = life
+}
+
+func (r *fuzzRecorder) setStep(step int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.step = step
+}
+
+func (r *fuzzRecorder) snapshot() []fuzzDelivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]fuzzDelivery(nil), r.delivered...)
+}
+
+// fuzzSink is the downstream of one life.
+type fuzzSink struct {
+	rec  *fuzzRecorder
+	life int
+}
+
+var _ consumer.Logs = (*fuzzSink)(nil)
+
+func (*fuzzSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (s *fuzzSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	id, items := fuzzBatchID(ld), ld.LogRecordCount()
+	r := s.rec
+	r.mu.Lock()
+	if s.life != r.life {
+		r.mu.Unlock()
+		return errFuzzDead
+	}
+	r.attempts[id]++
+	mode := r.mode
+	switch mode {
+	case dsOK:
+		r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step})
+	case dsPermanent:
+		r.permanent[id]++
+	case dsPanic:
+		r.panicked[id]++
+	}
+	r.mu.Unlock()
+	switch mode {
+	case dsRetryable:
+		return errFuzzDown
+	case dsPermanent:
+		return consumererror.NewPermanent(errFuzzDown)
+	case dsHang:
+		<-ctx.Done()
+		return ctx.Err()
+	case dsPanic:
+		panic("fuzz downstream panic")
+	}
+	return nil
+}
+
+// fuzzBatchID reads the id of a batch from its first record; -1 if none.
+func fuzzBatchID(ld plog.Logs) int {
+	if ld.LogRecordCount() == 0 {
+		return -1
+	}
+	v, ok := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get(fuzzIDKey)
+	if !ok {
+		return -1
+	}
+	return int(v.Int())
+}
+
+// fuzzLogs builds batch id: records records with a body of size bytes each.
+func fuzzLogs(id, records, size int) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	body := string(make([]byte, size))
+	for range records {
+		lr := lrs.AppendEmpty()
+		lr.Attributes().PutInt(fuzzIDKey, int64(id))
+		lr.Body().SetStr(body)
+		lr.SetTimestamp(pcommon.Timestamp(id))
+	}
+	return ld
+}

@@ -1,0 +1,118 @@
+// Copyright The resilientsink Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package resilientsink
+
+import (
+	"context"
+	"testing/synctest"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+)
+
+// fuzzShutdownWait bounds every Shutdown of FuzzQueue (virtual time), as an
+// orchestrator's grace period would.
+const fuzzShutdownWait = time.Minute
+
+// startLife starts a new life of the processor on the disk as it is, with
+// shutdown strategy s; carried is what the previous life left on disk
+// (-1: unknown).
+func (r *fuzzRun) startLife(s ShutdownStrategy, carried int64) {
+	cfg := *r.base
+	cfg.Shutdown.Strategy = s
+	l := &fuzzLife{n: len(r.lives), cfg: &cfg, tel: componenttest.NewTelemetry(), view: r.disk.view(), carried: carried}
+	r.rec.setLife(l.n)
+	proc, start, err := fuzzNewInstance(r.t, l.cfg, &fuzzSink{rec: r.rec, life: l.n}, l.tel, l.view)
+	if err != nil {
+		r.fatalf("create life %d: %v", l.n, err)
+	}
+	l.proc = proc
+	r.lives = append(r.lives, l)
+	if err := start(context.Background()); err != nil {
+		r.fatalf("Start of life %d failed (a damaged folder must never block start): %v", l.n, err)
+	}
+	r.quiesce()
+	if carried >= 0 && l.last.replayed != carried {
+		r.fatalf("life %d replayed %d items, the clean shutdown before left %d on disk", l.n, l.last.replayed, carried)
+	}
+}
+
+// shutdown shuts the current life down within fuzzShutdownWait, reads its
+// final counters and returns what it left on disk (-1: unknown).
+func (r *fuzzRun) shutdown() int64 {
+	l := r.life()
+	ctx, cancel := context.WithTimeout(context.Background(), fuzzShutdownWait)
+	defer cancel()
+	if err := l.proc.Shutdown(ctx); err != nil {
+		r.fatalf("Shutdown of life %d: %v", l.n, err)
+	}
+	synctest.Wait()
+	l.end = lifeClean
+	l.last = readFuzzCounts(r, l.tel)
+	left := l.last.in() - l.last.settled()
+	switch {
+	case left < 0:
+		r.fatalf("life %d: more items settled (%d) than came in (%d)", l.n, l.last.settled(), l.last.in())
+	case !l.cfg.Persistence.Enabled() && left != 0:
+		r.fatalf("life %d (memory only): %d items neither sent, dropped nor refused at Shutdown", l.n, left)
+	case l.fault || r.disk.faulty():
+		return -1
+	}
+	return left
+}
+
+// restart is a SIGHUP: Shutdown, then a new life on the same folder.
+func (r *fuzzRun) restart(next ShutdownStrategy) {
+	left := r.shutdown()
+	r.startLife(next, left)
+}
+
+// kill ends the current life as SIGKILL (lifeCrash) or a power cut
+// (lifePower) would: its view of the disk dies first so that it writes
+// nothing more, its downstream refuses everything, then its Shutdown runs at
+// once and its accounting after the last quiescent reading is ignored.
+func (r *fuzzRun) kill(how lifeEnd) {
+	l := r.life()
+	l.end = how
+	r.anyDamage = true
+	l.view.kill()
+	r.rec.setLife(-1)
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	_ = l.proc.Shutdown(ctx)
+	synctest.Wait()
+	if how == lifePower {
+		r.disk.powerCut()
+	}
+	r.startLife(r.base.Shutdown.Strategy, -1)
+}
+
+// quiesce waits until every goroutine of the bubble is blocked, then reads
+// the telemetry and checks the invariants that hold at every step.
+func (r *fuzzRun) quiesce() {
+	synctest.Wait()
+	l := r.life()
+	l.last = readFuzzCounts(r, l.tel)
+	r.checkStep(l)
+}
+
+// finish runs the last life: healthy disk and downstream, strategy flush; it
+// waits (virtual time) until the queue is empty, shuts down, and checks the
+// end-of-input invariants.
+func (r *fuzzRun) finish() {
+	r.note("finish")
+	r.disk.clearFaults()
+	r.rec.set(dsOK)
+	r.restart(ShutdownStrategyFlush)
+	l := r.life()
+	for i := 0; l.last.queueItems+l.last.diskItems > 0; i++ {
+		if i == 600 {
+			r.fatalf("stall: %d items in memory and %d on disk after 10 minutes with a healthy downstream and disk", l.last.queueItems, l.last.diskItems)
+		}
+		time.Sleep(time.Second)
+		r.quiesce()
+	}
+	r.shutdown()
+	r.checkEnd()
+}
