@@ -40,6 +40,7 @@ func (r *fuzzRun) checkEnd() {
 			lost, lostItems, droppedTotal, dropped)
 	}
 	r.checkReasons(dropped)
+	r.checkOldest(lost, delivered)
 }
 
 // excused reports whether an acknowledged batch may be lost without a count:
@@ -74,6 +75,7 @@ func (r *fuzzRun) crashBetween(from, to int) bool {
 func (r *fuzzRun) checkOrder(delivered []fuzzDelivery) {
 	first := map[int]int{} // id -> life of its first delivery
 	maxID := -1
+	group := func(id int) int { return r.batches[id].group }
 	for _, d := range delivered {
 		if l, ok := first[d.id]; ok {
 			if !r.crashBetween(l, d.life) {
@@ -82,7 +84,7 @@ func (r *fuzzRun) checkOrder(delivered []fuzzDelivery) {
 			continue
 		}
 		first[d.id] = d.life
-		if r.base.NumWorkers == 1 && d.id < maxID {
+		if r.base.NumWorkers == 1 && maxID >= 0 && group(d.id) < group(maxID) {
 			r.fatalf("invariant 4 (arrival order, num_workers 1): batch #%d delivered (step %d, life %d) after #%d", d.id, d.step, d.life, maxID)
 		}
 		maxID = max(maxID, d.id)

@@ -93,7 +93,11 @@ func (r *fuzzRun) kill(how lifeEnd) {
 func (r *fuzzRun) quiesce() {
 	synctest.Wait()
 	l := r.life()
+	before := l.last.dropped["overflow"]
 	l.last = readFuzzCounts(r, l.tel)
+	if l.last.dropped["overflow"] > before {
+		r.evictions = append(r.evictions, fuzzEviction{life: l.n, step: r.step})
+	}
 	r.checkStep(l)
 }
 

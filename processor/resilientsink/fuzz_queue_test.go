@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -54,7 +55,8 @@ var fuzzSeeds = [][]byte{
 	{0x08, 0x05, 0x03, 0, 0x06, 0, 0x06, 8, 0, 0, 0x05, 9, 0, 6, 3},    // write_ahead, crash, power cut
 	{0x09, 0x01, 0x01, 5, 3, 0, 0x0b, 0, 0x0b, 6, 2, 12, 0x03, 10, 2},  // write_ahead drop_newest, hang
 	{0x05, 0x02, 0x12, 7, 0, 0, 0x0e, 0, 0x0e, 7, 1, 0, 0x02, 6, 3},    // spill drop_newest, disk full
-	{0x1b, 0x04, 0x20, 5, 1, 0, 0xf0, 0, 0x0c, 7, 8, 6, 3, 8, 0, 6, 2}, // write_ahead block, 2 workers
+	{0x1b, 0x04, 0x20, 5, 1, 0, 0xf0, 0, 0x0c, 7, 2, 6, 3, 8, 0, 6, 2}, // write_ahead block, 2 workers
+	{0x2a, 0x05, 0x01, 5, 3, 11, 2, 11, 0x0d, 10, 1, 5, 0, 6, 2},       // 2 workers, bursts, hang
 	{0x26, 0x86, 0x00, 5, 4, 0, 1, 0, 2, 6, 4, 5, 2, 0, 3, 6, 4},       // spill reject, panic, permanent
 }
 
@@ -85,7 +87,9 @@ type fuzzLife struct {
 // fuzzBatch is one offered batch.
 type fuzzBatch struct {
 	id, items, life, step int
-	acked                 bool // ConsumeLogs returned nil
+	// group orders offers: batches of one burst share it.
+	group int
+	acked bool // ConsumeLogs returned nil
 }
 
 // fuzzRun runs one input.
@@ -99,6 +103,8 @@ type fuzzRun struct {
 	batches []*fuzzBatch
 	step    int
 	log     []string // the steps taken, for failure messages
+	// evictions are the steps in which the overflow drop count grew.
+	evictions []fuzzEviction
 	// anyDamage is set once a fault, crash or power cut happened.
 	anyDamage bool
 }
@@ -156,19 +162,43 @@ func (r *fuzzRun) do(op, arg byte) {
 		s := fuzzStrategies[int(arg)%len(fuzzStrategies)]
 		r.note("restart (next %s)", s)
 		r.restart(s)
+	case 11:
+		r.burst(arg)
 	default:
 		r.offer(arg)
 	}
 }
 
+// newBatch registers a batch of the given shape, in group.
+func (r *fuzzRun) newBatch(records, group int) *fuzzBatch {
+	b := &fuzzBatch{id: len(r.batches), items: records, life: r.life().n, step: r.step, group: group}
+	r.batches = append(r.batches, b)
+	return b
+}
+
 // offer offers one batch and notes the answer.
 func (r *fuzzRun) offer(arg byte) {
 	records, size := fuzzShape(arg)
-	b := &fuzzBatch{id: len(r.batches), items: records, life: r.life().n, step: r.step}
-	r.batches = append(r.batches, b)
+	b := r.newBatch(records, r.step)
 	err := r.life().proc.ConsumeLogs(context.Background(), fuzzLogs(b.id, records, size))
 	b.acked = err == nil
 	r.note("offer #%d %dx%d acked=%v", b.id, records, size, b.acked)
+}
+
+// burst offers 2-4 batches at once, from as many goroutines.
+func (r *fuzzRun) burst(arg byte) {
+	n := 2 + int(arg)%3
+	var wg sync.WaitGroup
+	for i := range n {
+		records, size := fuzzShape(arg + byte(i)*37)
+		b := r.newBatch(records, r.step)
+		ld := fuzzLogs(b.id, records, size)
+		proc := r.life().proc
+		wg.Go(func() { b.acked = proc.ConsumeLogs(context.Background(), ld) == nil })
+	}
+	wg.Wait()
+	first := r.batches[len(r.batches)-n]
+	r.note("burst #%d..#%d", first.id, first.id+n-1)
 }
 
 // fault injects a disk fault (or clears them).
