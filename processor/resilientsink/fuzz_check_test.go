@@ -60,17 +60,20 @@ func (r *fuzzRun) excused(b *fuzzBatch) bool {
 	return false
 }
 
-// crashBetween reports whether a life in [from, to) ended by a crash or power cut.
-func (r *fuzzRun) crashBetween(from, to int) bool {
-	for _, l := range r.lives[from:to] {
-		if l.end == lifeCrash || l.end == lifePower {
+// mayRepeat reports whether a batch first delivered in life from may be
+// delivered again in life to: a life in [from, to) ended by a crash or power
+// cut, or one in [from, to] met a disk fault (a lost ack).
+func (r *fuzzRun) mayRepeat(from, to int) bool {
+	for _, l := range r.lives[from : to+1] {
+		if l.fault || l.n < to && (l.end == lifeCrash || l.end == lifePower) {
 			return true
 		}
 	}
 	return false
 }
 
-// checkOrder checks that no batch is delivered twice but across a crash, and
+// checkOrder checks that no batch is delivered twice but across a crash or
+// a disk fault, and
 // (invariant 4) with num_workers 1, that first deliveries come in id order.
 func (r *fuzzRun) checkOrder(delivered []fuzzDelivery) {
 	first := map[int]int{} // id -> life of its first delivery
@@ -78,8 +81,8 @@ func (r *fuzzRun) checkOrder(delivered []fuzzDelivery) {
 	group := func(id int) int { return r.batches[id].group }
 	for _, d := range delivered {
 		if l, ok := first[d.id]; ok {
-			if !r.crashBetween(l, d.life) {
-				r.fatalf("batch #%d delivered twice (lives %d and %d) without a crash between", d.id, l, d.life)
+			if !r.mayRepeat(l, d.life) {
+				r.fatalf("batch #%d delivered twice (lives %d and %d) without a crash or disk fault between", d.id, l, d.life)
 			}
 			continue
 		}

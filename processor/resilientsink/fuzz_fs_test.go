@@ -93,6 +93,13 @@ func (d *memDisk) clearFaults() {
 	}
 }
 
+// hitCount is the number of injected faults that fired so far.
+func (d *memDisk) hitCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.hits
+}
+
 // faulty reports whether a fault is still armed or a file unreadable.
 func (d *memDisk) faulty() bool {
 	d.mu.Lock()

@@ -38,16 +38,21 @@ func (r *fuzzRun) startLife(s ShutdownStrategy, carried int64) {
 	}
 }
 
-// shutdown shuts the current life down within fuzzShutdownWait, reads its
-// final counters and returns what it left on disk (-1: unknown).
-func (r *fuzzRun) shutdown() int64 {
+// shutdown shuts the current life down within fuzzShutdownWait, runs after
+// (if not nil), reads its final counters and returns what it left on disk
+// (-1: unknown).
+func (r *fuzzRun) shutdown(after func()) int64 {
 	l := r.life()
 	ctx, cancel := context.WithTimeout(context.Background(), fuzzShutdownWait)
 	defer cancel()
 	if err := l.proc.Shutdown(ctx); err != nil {
 		r.fatalf("Shutdown of life %d: %v", l.n, err)
 	}
+	if after != nil {
+		after()
+	}
 	synctest.Wait()
+	r.noteFaultHits(l)
 	l.end = lifeClean
 	l.last = readFuzzCounts(r, l.tel)
 	left := l.last.in() - l.last.settled()
@@ -60,12 +65,6 @@ func (r *fuzzRun) shutdown() int64 {
 		return -1
 	}
 	return left
-}
-
-// restart is a SIGHUP: Shutdown, then a new life on the same folder.
-func (r *fuzzRun) restart(next ShutdownStrategy) {
-	left := r.shutdown()
-	r.startLife(next, left)
 }
 
 // kill ends the current life as SIGKILL (lifeCrash) or a power cut
@@ -88,11 +87,34 @@ func (r *fuzzRun) kill(how lifeEnd) {
 	r.startLife(r.base.Shutdown.Strategy, -1)
 }
 
+// noteFaultHits marks l faulted if an injected fault fired since the last call.
+func (r *fuzzRun) noteFaultHits(l *fuzzLife) {
+	if h := r.disk.hitCount(); h != r.hits {
+		r.hits, l.fault = h, true
+	}
+}
+
+// abort shuts the current life down at once, before a failure ends the
+// bubble, so that the failure is not buried under a deadlock report.
+func (r *fuzzRun) abort() {
+	if r.aborting || len(r.lives) == 0 || r.life().end != lifeRunning {
+		return
+	}
+	r.aborting = true
+	l := r.life()
+	l.view.kill()
+	r.rec.setLife(-1)
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	_ = l.proc.Shutdown(ctx)
+}
+
 // quiesce waits until every goroutine of the bubble is blocked, then reads
 // the telemetry and checks the invariants that hold at every step.
 func (r *fuzzRun) quiesce() {
 	synctest.Wait()
 	l := r.life()
+	r.noteFaultHits(l)
 	before := l.last.dropped["overflow"]
 	l.last = readFuzzCounts(r, l.tel)
 	if l.last.dropped["overflow"] > before {
@@ -108,7 +130,7 @@ func (r *fuzzRun) finish() {
 	r.note("finish")
 	r.disk.clearFaults()
 	r.rec.set(dsOK)
-	r.restart(ShutdownStrategyFlush)
+	r.startLife(ShutdownStrategyFlush, r.shutdown(nil))
 	l := r.life()
 	for i := 0; l.last.queueItems+l.last.diskItems > 0; i++ {
 		if i == 600 {
@@ -117,6 +139,6 @@ func (r *fuzzRun) finish() {
 		time.Sleep(time.Second)
 		r.quiesce()
 	}
-	r.shutdown()
+	r.shutdown(nil)
 	r.checkEnd()
 }

@@ -105,6 +105,10 @@ type fuzzRun struct {
 	log     []string // the steps taken, for failure messages
 	// evictions are the steps in which the overflow drop count grew.
 	evictions []fuzzEviction
+	// hits is the count of injected faults that fired, at the last look.
+	hits int
+	// aborting is set once a failure shuts the current life down.
+	aborting bool
 	// anyDamage is set once a fault, crash or power cut happened.
 	anyDamage bool
 }
@@ -122,6 +126,7 @@ func (r *fuzzRun) life() *fuzzLife { return r.lives[len(r.lives)-1] }
 
 func (r *fuzzRun) fatalf(format string, args ...any) {
 	r.t.Helper()
+	r.abort()
 	r.t.Fatalf("%s\nconfig: %s\nsteps: %s", fmt.Sprintf(format, args...), fuzzDescribe(r.base), strings.Join(r.log, "; "))
 }
 
@@ -161,9 +166,11 @@ func (r *fuzzRun) do(op, arg byte) {
 	case 10:
 		s := fuzzStrategies[int(arg)%len(fuzzStrategies)]
 		r.note("restart (next %s)", s)
-		r.restart(s)
+		r.startLife(s, r.shutdown(nil))
 	case 11:
 		r.burst(arg)
+	case 12:
+		r.restartUnderLoad(arg)
 	default:
 		r.offer(arg)
 	}
@@ -187,6 +194,11 @@ func (r *fuzzRun) offer(arg byte) {
 
 // burst offers 2-4 batches at once, from as many goroutines.
 func (r *fuzzRun) burst(arg byte) {
+	r.startBurst(arg).Wait()
+}
+
+// startBurst starts offering 2-4 batches at once, from as many goroutines.
+func (r *fuzzRun) startBurst(arg byte) *sync.WaitGroup {
 	n := 2 + int(arg)%3
 	var wg sync.WaitGroup
 	for i := range n {
@@ -196,9 +208,17 @@ func (r *fuzzRun) burst(arg byte) {
 		proc := r.life().proc
 		wg.Go(func() { b.acked = proc.ConsumeLogs(context.Background(), ld) == nil })
 	}
-	wg.Wait()
 	first := r.batches[len(r.batches)-n]
 	r.note("burst #%d..#%d", first.id, first.id+n-1)
+	return &wg
+}
+
+// restartUnderLoad is a SIGHUP while a burst of offers is under way.
+func (r *fuzzRun) restartUnderLoad(arg byte) {
+	wg := r.startBurst(arg)
+	r.note("restart under load")
+	left := r.shutdown(wg.Wait)
+	r.startLife(r.life().cfg.Shutdown.Strategy, left)
 }
 
 // fault injects a disk fault (or clears them).
