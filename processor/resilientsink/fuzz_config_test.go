@@ -97,14 +97,15 @@ func fuzzDescribe(c *Config) string {
 // fuzzSizes is the body size of each record, by size class.
 var fuzzSizes = []int{64, 4 << 10, 48 << 10, 256 << 10}
 
-// fuzzHugeBytes is the one record of a huge batch: larger than either disk
-// budget and than the 1 MiB memory budget, within the 4 MiB one.
-const fuzzHugeBytes = 3 << 20
+// fuzzHugeBytes are the one record of a huge batch: larger than either
+// disk budget and than either memory budget (3 MiB is about 11 MiB of heap);
+// larger than the 1 MiB disk budget and within the 4 MiB memory budget.
+var fuzzHugeBytes = []int{3 << 20, 1<<20 + 100<<10}
 
 // fuzzShape decodes an offer's argument: records and the size of each.
 func fuzzShape(arg byte) (records, size int) {
 	if arg>>4 == 15 {
-		return 1, fuzzHugeBytes
+		return 1, fuzzHugeBytes[arg&1]
 	}
 	return 1 + int(arg>>2&3), fuzzSizes[arg&3]
 }

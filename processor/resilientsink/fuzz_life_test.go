@@ -121,6 +121,12 @@ func (r *fuzzRun) quiesce() {
 		r.evictions = append(r.evictions, fuzzEviction{life: l.n, step: r.step})
 	}
 	r.checkStep(l)
+	if h := r.huge; h != nil {
+		r.huge = nil
+		if d := l.last.dropped["overflow"] - h.overflowBefore; d > int64(r.batches[h.id].items) {
+			r.fatalf("a batch larger than the disk budget must cost only itself: offering #%d dropped %d items (overflow)", h.id, d)
+		}
+	}
 }
 
 // finish runs the last life: healthy disk and downstream, strategy flush; it

@@ -92,6 +92,12 @@ type fuzzBatch struct {
 	acked bool // ConsumeLogs returned nil
 }
 
+// fuzzHuge is an offer of a batch larger than the disk budget.
+type fuzzHuge struct {
+	id             int
+	overflowBefore int64
+}
+
 // fuzzRun runs one input.
 type fuzzRun struct {
 	t       *testing.T
@@ -105,6 +111,8 @@ type fuzzRun struct {
 	log     []string // the steps taken, for failure messages
 	// evictions are the steps in which the overflow drop count grew.
 	evictions []fuzzEviction
+	// huge is the batch offered in this step that can never fit on disk.
+	huge *fuzzHuge
 	// hits is the count of injected faults that fired, at the last look.
 	hits int
 	// aborting is set once a failure shuts the current life down.
@@ -190,6 +198,9 @@ func (r *fuzzRun) offer(arg byte) {
 	err := r.life().proc.ConsumeLogs(context.Background(), fuzzLogs(b.id, records, size))
 	b.acked = err == nil
 	r.note("offer #%d %dx%d acked=%v", b.id, records, size, b.acked)
+	if p := r.base.Persistence; p.Enabled() && int64(records*size) > int64(p.MaxMegabytes)<<20 {
+		r.huge = &fuzzHuge{id: b.id, overflowBefore: r.life().last.dropped["overflow"]}
+	}
 }
 
 // burst offers 2-4 batches at once, from as many goroutines.
