@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -26,6 +27,7 @@ const (
 	dsPermanent               // permanent error
 	dsHang                    // block until the delivery's context ends
 	dsPanic                   // panic
+	dsSlow                    // ignore cancellation: accept after fuzzSlowDelivery
 	numDSModes
 )
 
@@ -34,9 +36,15 @@ var (
 	errFuzzDead = errors.New("fuzz downstream: the process of this delivery is dead")
 )
 
+// fuzzSlowDelivery is how long a dsSlow delivery takes, whatever its context.
+const fuzzSlowDelivery = 4 * time.Second
+
 // fuzzDelivery is one successful delivery.
 type fuzzDelivery struct {
 	id, items, life, step int
+	// late is set for a delivery that completed after its life shut down
+	// (abandoned by Shutdown, dsSlow).
+	late bool
 }
 
 // fuzzRecorder is the downstream of every life of one FuzzQueue input: it
@@ -51,10 +59,11 @@ type fuzzRecorder struct {
 	permanent map[int]int // id -> permanent errors returned
 	panicked  map[int]int // id -> panics
 	attempts  map[int]int // id -> deliveries attempted (any outcome)
+	killed    map[int]bool
 }
 
 func newFuzzRecorder() *fuzzRecorder {
-	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}}
+	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}, killed: map[int]bool{}}
 }
 
 func (r *fuzzRecorder) set(m dsMode) {
@@ -63,11 +72,19 @@ func (r *fuzzRecorder) set(m dsMode) {
 	r.mode = m
 }
 
-// setLife makes life the only one whose deliveries count; step stamps them.
+// setLife makes life the only one whose deliveries start.
 func (r *fuzzRecorder) setLife(life int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.life = life
+}
+
+// kill makes every delivery of life fail from now on, even one under way.
+func (r *fuzzRecorder) kill(life int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.killed[life] = true
+	r.life = -1
 }
 
 func (r *fuzzRecorder) setStep(step int) {
@@ -121,7 +138,22 @@ func (s *fuzzSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		return ctx.Err()
 	case dsPanic:
 		panic("fuzz downstream panic")
+	case dsSlow:
+		time.Sleep(fuzzSlowDelivery)
+		return s.lateAccept(id, items)
 	}
+	return nil
+}
+
+// lateAccept accepts a slow delivery, unless its process was killed meanwhile.
+func (s *fuzzSink) lateAccept(id, items int) error {
+	r := s.rec
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.killed[s.life] {
+		return errFuzzDead
+	}
+	r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step, late: s.life != r.life})
 	return nil
 }
 

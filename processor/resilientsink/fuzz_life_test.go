@@ -76,7 +76,7 @@ func (r *fuzzRun) kill(how lifeEnd) {
 	l.end = how
 	r.anyDamage = true
 	l.view.kill()
-	r.rec.setLife(-1)
+	r.rec.kill(l.n)
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_ = l.proc.Shutdown(ctx)
@@ -103,7 +103,7 @@ func (r *fuzzRun) abort() {
 	r.aborting = true
 	l := r.life()
 	l.view.kill()
-	r.rec.setLife(-1)
+	r.rec.kill(l.n)
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_ = l.proc.Shutdown(ctx)
