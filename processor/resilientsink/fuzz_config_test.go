@@ -44,7 +44,8 @@ var (
 //	        num_workers 1..3 (bits 4-5, mod 3), sync off (bit 6), breaker on (bit 7)
 //	byte 1: shutdown strategy (bits 0-1, mod 3), retry on (bit 2), max_age (bits 3-4),
 //	        delivery timeout (bits 5-6)
-//	byte 2: queue_size 1..16 (bits 0-3), memory_limit_mib 1|4 (bit 4), max_megabytes 1|2 (bit 5)
+//	byte 2: queue_size 1..16 (bits 0-3), memory_limit_mib 1|4 (bit 4), max_megabytes 1|2 (bit 5),
+//	        power cuts lose folders whose parent was not fsynced (bit 6), zero-filled tails (bit 7)
 func fuzzConfig(in *fuzzInput) *Config {
 	b0, b1, b2 := in.byte(), in.byte(), in.byte()
 	cfg := NewFactory().CreateDefaultConfig().(*Config)

@@ -72,6 +72,12 @@ func (r *fuzzRecorder) set(m dsMode) {
 	r.mode = m
 }
 
+func (r *fuzzRecorder) get() dsMode {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mode
+}
+
 // setLife makes life the only one whose deliveries start.
 func (r *fuzzRecorder) setLife(life int) {
 	r.mu.Lock()

@@ -22,8 +22,10 @@ import (
 // successful fsync made durable); each folder has cached entries and durable
 // entries (those its last SyncDir made durable). A process crash (kill) keeps
 // the page cache; a power cut keeps only the durable images. Folders made by
-// MkdirAll are durable at once (a leniency: the spool does not fsync their
-// parents, issue 17). The spool reaches it through a memView, one per life
+// MkdirAll are durable at once, unless strictDirs: then only once their
+// parent is fsynced (SyncDir). With zeroTails, a power cut keeps the size of
+// a file that grew since its last fsync, zero-filled (as XFS, or ext4
+// without data=ordered, may). The spool reaches it through a memView, one per life
 // of the processor: a killed view fails every call, so a dead instance writes
 // nothing more. No call makes a syscall or blocks, so a synctest bubble stays
 // deterministic.
@@ -34,10 +36,14 @@ type memDisk struct {
 	faults []memFault
 	// hits counts injected faults that fired.
 	hits int
+	// strictDirs and zeroTails select the stricter power-cut models.
+	strictDirs, zeroTails bool
 }
 
 type memDir struct {
 	cache, durable map[string]*memInode
+	// synced is set once the folder's entry in its parent is durable.
+	synced bool
 }
 
 type memInode struct {
@@ -160,10 +166,25 @@ func (d *memDisk) hitLocked(op memOp, name string) (memFault, bool) {
 func (d *memDisk) powerCut() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for p := range d.dirs {
+		for q := p; ; q = filepath.Dir(q) {
+			if dir := d.dirs[q]; dir == nil || !dir.synced {
+				delete(d.dirs, p)
+				break
+			}
+			if q == filepath.Dir(q) {
+				break
+			}
+		}
+	}
 	for _, dir := range d.dirs {
 		dir.cache = maps.Clone(dir.durable)
 		for _, ino := range dir.cache {
+			n := len(ino.cache)
 			ino.cache = slices.Clone(ino.durable)
+			if d.zeroTails && n > len(ino.cache) {
+				ino.cache = append(ino.cache, make([]byte, n-len(ino.cache))...)
+			}
 		}
 	}
 	d.locks = map[string]*memView{}
@@ -208,7 +229,8 @@ func (v *memView) MkdirAll(path string, _ fs.FileMode) error {
 	}
 	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
 		if v.d.dirs[p] == nil {
-			v.d.dirs[p] = &memDir{cache: map[string]*memInode{}, durable: map[string]*memInode{}}
+			root := p == filepath.Dir(p)
+			v.d.dirs[p] = &memDir{cache: map[string]*memInode{}, durable: map[string]*memInode{}, synced: root || !v.d.strictDirs}
 		}
 		if p == filepath.Dir(p) {
 			return nil
@@ -314,6 +336,11 @@ func (v *memView) SyncDir(name string) error {
 		return &fs.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
 	}
 	dir.durable = maps.Clone(dir.cache)
+	for p, sub := range v.d.dirs {
+		if p != filepath.Clean(name) && filepath.Dir(p) == filepath.Clean(name) {
+			sub.synced = true
+		}
+	}
 	return nil
 }
 

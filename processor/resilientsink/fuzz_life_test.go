@@ -95,18 +95,22 @@ func (r *fuzzRun) noteFaultHits(l *fuzzLife) {
 }
 
 // abort shuts the current life down at once, before a failure ends the
-// bubble, so that the failure is not buried under a deadlock report.
+// bubble, and lets late deliveries end, so that the failure is not buried
+// under a deadlock report.
 func (r *fuzzRun) abort() {
-	if r.aborting || len(r.lives) == 0 || r.life().end != lifeRunning {
+	if r.aborting {
 		return
 	}
 	r.aborting = true
-	l := r.life()
-	l.view.kill()
-	r.rec.kill(l.n)
-	ctx, cancel := context.WithTimeout(context.Background(), 0)
-	defer cancel()
-	_ = l.proc.Shutdown(ctx)
+	if len(r.lives) > 0 && r.life().end == lifeRunning {
+		l := r.life()
+		l.view.kill()
+		r.rec.kill(l.n)
+		ctx, cancel := context.WithTimeout(context.Background(), 0)
+		defer cancel()
+		_ = l.proc.Shutdown(ctx)
+	}
+	time.Sleep(fuzzSlowDelivery)
 }
 
 // quiesce waits until every goroutine of the bubble is blocked, then reads
@@ -146,5 +150,9 @@ func (r *fuzzRun) finish() {
 		r.quiesce()
 	}
 	r.shutdown(nil)
+	// Deliveries that ignore cancellation end by themselves (the bubble
+	// fails if a goroutine is left after that).
+	time.Sleep(fuzzSlowDelivery)
+	synctest.Wait()
 	r.checkEnd()
 }

@@ -80,6 +80,8 @@ type fuzzLife struct {
 	end   lifeEnd
 	last  fuzzCounts // the last quiescent reading (the final one after a clean Shutdown)
 	fault bool       // a disk fault was injected during this life
+	// stuck is set once a delivery may hang for good (hang without timeout).
+	stuck bool
 	// carried is what the previous life left on disk, to be replayed; -1 if unknown.
 	carried int64
 }
@@ -111,6 +113,10 @@ type fuzzRun struct {
 	log     []string // the steps taken, for failure messages
 	// evictions are the steps in which the overflow drop count grew.
 	evictions []fuzzEviction
+	// mustDrain is set for a step that must leave the queue empty.
+	mustDrain bool
+	// maxRecord is the largest record offered so far.
+	maxRecord int
 	// huge is the batch offered in this step that can never fit on disk.
 	huge *fuzzHuge
 	// hits is the count of injected faults that fired, at the last look.
@@ -127,7 +133,9 @@ func newFuzzRun(t *testing.T, data []byte) *fuzzRun {
 	if err := base.Validate(); err != nil {
 		t.Fatalf("harness made an invalid config %s: %v", fuzzDescribe(base), err)
 	}
-	return &fuzzRun{t: t, in: in, base: base, disk: newMemDisk(), rec: newFuzzRecorder()}
+	disk := newMemDisk()
+	disk.strictDirs, disk.zeroTails = data[2]&0x40 != 0, data[2]&0x80 != 0
+	return &fuzzRun{t: t, in: in, base: base, disk: disk, rec: newFuzzRecorder()}
 }
 
 func (r *fuzzRun) life() *fuzzLife { return r.lives[len(r.lives)-1] }
@@ -159,9 +167,13 @@ func (r *fuzzRun) do(op, arg byte) {
 		m := dsMode(int(arg) % int(numDSModes))
 		r.note("downstream %d", m)
 		r.rec.set(m)
+		if m == dsHang && r.life().cfg.Timeout == 0 {
+			r.life().stuck = true
+		}
 	case 6:
 		d := fuzzSleeps[int(arg)%len(fuzzSleeps)]
 		r.note("sleep %s", d)
+		r.mustDrain = d >= 30*time.Second && r.rec.get() == dsOK && !r.life().stuck
 		time.Sleep(d)
 	case 7:
 		r.fault(arg)
@@ -194,6 +206,7 @@ func (r *fuzzRun) newBatch(records, group int) *fuzzBatch {
 // offer offers one batch and notes the answer.
 func (r *fuzzRun) offer(arg byte) {
 	records, size := fuzzShape(arg)
+	r.maxRecord = max(r.maxRecord, size)
 	b := r.newBatch(records, r.step)
 	err := r.life().proc.ConsumeLogs(context.Background(), fuzzLogs(b.id, records, size))
 	b.acked = err == nil
@@ -214,6 +227,7 @@ func (r *fuzzRun) startBurst(arg byte) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for i := range n {
 		records, size := fuzzShape(arg + byte(i)*37)
+		r.maxRecord = max(r.maxRecord, size)
 		b := r.newBatch(records, r.step)
 		ld := fuzzLogs(b.id, records, size)
 		proc := r.life().proc
