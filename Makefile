@@ -34,7 +34,7 @@ BENCH_E2E_FLAGS ?=
 GO_FILES = $$(find . -name '*.go' -not -path './_build/*' -not -path './.tools/*' -not -path './.git/*')
 
 .DEFAULT_GOAL := test
-.PHONY: test unit-test e2e k8s-test monitoring-test docker anchor bench-e2e bench-persist vet bench bench-compare lint fmt generate otelcol run tools clean
+.PHONY: test unit-test e2e k8s-test monitoring-test docker anchor bench-e2e bench-persist vet bench bench-compare lint fmt generate otelcol run tools clean fuzz
 
 ## test: vet, race-enabled tests of every package (fuzz seed corpora included),
 ## then the end-to-end suite against the built distribution, the Kubernetes
@@ -47,6 +47,21 @@ test: vet unit-test e2e k8s-test monitoring-test
 unit-test:
 	$(GO) test -race -timeout 240s ./...
 	$(GO) test -count 1 -timeout 240s -run 'Allocate' ./internal/...
+
+## fuzz: run every fuzz target of the module for FUZZTIME each (default 5m),
+## minimizing a failure for at most FUZZMINIMIZETIME, with FUZZPARALLEL workers
+## (default 1: the machine is shared). A failure stops the run; its input is
+## written to the package's testdata/fuzz/<target>/ and runs in `make test`.
+FUZZTIME         ?= 5m
+FUZZMINIMIZETIME ?= 1m
+FUZZPARALLEL     ?= 1
+fuzz:
+	@set -e; $(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$dir"/*_test.go 2>/dev/null | sort -u); do \
+			echo "== $$t in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZPARALLEL) "$$pkg"; \
+		done; \
+	done
 
 ## e2e: end-to-end suite (e2e/, build tag e2e) on _build/otelcol-resilient driven by telemetrygen.
 e2e: otelcol $(TELEMETRYGEN)
