@@ -237,31 +237,43 @@ func TestCloseReportsFsyncFailure(t *testing.T) {
 	require.NoError(t, s.Close(), "a second Close")
 }
 
-// TestReadFaultIsReturnedAndRetried checks that a read error reaches the
-// caller of Next without moving the cursor, so the frame comes once the
-// fault clears, and that Open moves a segment it cannot read aside.
-func TestReadFaultIsReturnedAndRetried(t *testing.T) {
+// TestReadFaultMovesTheSegmentAside checks that a read error while running
+// moves the segment aside (the active one here) with exact counts and no
+// error to the caller of Next, that appends go on in a new segment, and
+// that Open moves a segment it cannot read aside.
+func TestReadFaultMovesTheSegmentAside(t *testing.T) {
 	ffs := &faultFS{}
-	set := Settings{Dir: t.TempDir(), FS: ffs}
+	var probs problems
+	set := Settings{Dir: t.TempDir(), FS: ffs, OnProblem: probs.add}
 	s := openT(t, set)
 	_, err := s.Append(nil, rec(0, 10), rec(1, 10))
 	require.NoError(t, err)
 	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
 	_, ok, err := s.Next(nil)
-	require.ErrorIs(t, err, syscall.EIO)
+	require.NoError(t, err)
 	assert.False(t, ok)
+	require.Len(t, probs.list, 1)
+	p := probs.list[0]
+	assert.Equal(t, ProblemMovedAside, p.Kind)
+	require.ErrorIs(t, p.Err, syscall.EIO)
+	assert.Equal(t, 2, p.Frames)
+	assert.Equal(t, int64(rec(0, 1).Items+rec(1, 1).Items), p.Items)
+	frames, _, items := s.Len()
+	assert.Equal(t, [2]int64{0, 0}, [2]int64{int64(frames), items})
+	ids, err := s.Append(nil, rec(2, 10))
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), ids[0].seg(), "a new segment")
 	got := drain(t, s)
-	require.Len(t, got, 2, "nothing was skipped")
-	requireFrame(t, got[0], 0, 10)
+	require.Len(t, got, 1)
+	requireFrame(t, got[0], 2, 10)
 	require.NoError(t, s.Close())
 
-	var probs problems
-	set.OnProblem = probs.add
+	probs = problems{}
 	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
 	s = openT(t, set)
 	require.Len(t, probs.list, 1)
 	assert.Equal(t, ProblemMovedAside, probs.list[0].Kind)
 	require.ErrorIs(t, probs.list[0].Err, syscall.EIO)
-	frames, _, _ := s.Len()
+	frames, _, _ = s.Len()
 	assert.Zero(t, frames)
 }

@@ -21,11 +21,9 @@ func (s *Spool) Sync() error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	var sealed []*segment
-	for _, seg := range s.unsynced {
-		if !seg.deleted { // deleted once every frame was acked: nothing to keep
-			sealed = append(sealed, seg)
-		}
+	sealed := s.unsynced // live segments only: detachLocked drops the others
+	for _, seg := range sealed {
+		seg.unsynced = false
 	}
 	s.unsynced = nil
 	active := s.active
@@ -44,7 +42,9 @@ func (s *Spool) Sync() error {
 		active.fmu.RLock()
 		var err error
 		if active.wf != nil {
-			if err = active.wf.Sync(); err != nil {
+			err = active.wf.Sync()
+			active.noteSyncErr(err) // fails the writes it did not make durable
+			if err != nil {
 				err = fmt.Errorf("fsync %q: %w", active.path, err)
 			}
 		} else { // sealed since: its handle is gone
@@ -73,7 +73,9 @@ func (s *Spool) Sync() error {
 		}
 	}
 	s.ackMu.Unlock()
+	s.dirDirty.Store(false)
 	if err := s.fs.SyncDir(s.set.Dir); err != nil {
+		s.dirDirty.Store(true)
 		errs = append(errs, fmt.Errorf("fsync folder %q: %w", s.set.Dir, err))
 	}
 	return errors.Join(errs...)
