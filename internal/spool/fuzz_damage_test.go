@@ -11,9 +11,18 @@ import (
 // The damage FuzzSpool does to segment files on disk, and what the model
 // expects of it.
 
+// damage is what crashAndDamage does to a segment file.
+type damage int
+
+const (
+	damageCut   damage = iota // truncate it at a byte
+	damageFlip                // flip a byte
+	damageZeros               // extend it with zeros, as a power loss can
+)
+
 // crashAndDamage abandons the spool, damages one segment file, reopens and
 // checks that exactly the damaged records are gone, and counted.
-func (m *model) crashAndDamage(flip bool) {
+func (m *model) crashAndDamage(d damage) {
 	crash(m.s)
 	files, _ := filepath.Glob(filepath.Join(m.set.Dir, "*.seg"))
 	var want Stats // expected counter deltas
@@ -28,13 +37,14 @@ func (m *model) crashAndDamage(flip bool) {
 				seg = r.id.seg()
 			}
 		}
-		if size := fi.Size(); size > 0 {
-			at := (int64(m.byte())<<8 | int64(m.byte())) % size
-			if flip {
-				want = m.flip(path, seg, at)
-			} else {
-				want = m.cut(path, seg, at)
-			}
+		switch size := fi.Size(); {
+		case d == damageZeros:
+			want = m.zeros(path, 1+int64(m.byte())*3)
+		case size == 0:
+		case d == damageFlip:
+			want = m.flip(path, seg, (int64(m.byte())<<8|int64(m.byte()))%size)
+		default:
+			want = m.cut(path, seg, (int64(m.byte())<<8|int64(m.byte()))%size)
 		}
 	}
 	m.open()
@@ -118,4 +128,15 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
 	}
 	return want
+}
+
+// zeros extends the file with n zero bytes: a torn tail of n bytes, and no
+// record lost.
+func (m *model) zeros(path string, n int64) Stats {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(m.t, err)
+	_, err = f.Write(make([]byte, n))
+	require.NoError(m.t, err)
+	require.NoError(m.t, f.Close())
+	return Stats{TornBytes: n}
 }
