@@ -39,7 +39,7 @@ func (m *model) crashAndDamage(d damage) {
 		}
 		switch size := fi.Size(); {
 		case d == damageZeros:
-			want = m.zeros(path, 1+int64(m.byte())*3)
+			want = m.zeros(path, seg, 1+int64(m.byte())*3)
 		case size == 0:
 		case d == damageFlip:
 			want = m.flip(path, seg, (int64(m.byte())<<8|int64(m.byte()))%size)
@@ -69,6 +69,11 @@ func (m *model) cut(path string, seg uint32, at int64) Stats {
 	}
 	require.NoError(m.t, os.Truncate(path, at))
 	var want Stats
+	for _, r := range m.recs {
+		if r.id.seg() == seg {
+			r.tornAcked = false
+		}
+	}
 	for _, r := range m.inSeg(seg) {
 		off := int64(r.id.off())
 		if off+r.size <= at {
@@ -77,6 +82,9 @@ func (m *model) cut(path string, seg uint32, at int64) Stats {
 		if off < at && r.pending() {
 			want.TornBytes = at - off // the frame the cut goes through
 		}
+		// An acked frame the cut goes through is a torn tail nobody
+		// reports (nothing pending is lost): zeros after it join it.
+		r.tornAcked = off < at && !r.pending()
 		r.cutOff = true
 		if r.pending() {
 			r.lost = true // at or after the cut point
@@ -131,12 +139,18 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 }
 
 // zeros extends the file with n zero bytes: a torn tail of n bytes, and no
-// record lost.
-func (m *model) zeros(path string, n int64) Stats {
+// record lost (nothing reported if the file ends in an acked frame cut
+// before: the zeros join that torn tail).
+func (m *model) zeros(path string, seg uint32, n int64) Stats {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(m.t, err)
 	_, err = f.Write(make([]byte, n))
 	require.NoError(m.t, err)
 	require.NoError(m.t, f.Close())
+	for _, r := range m.recs {
+		if r.id.seg() == seg && r.tornAcked {
+			return Stats{}
+		}
+	}
 	return Stats{TornBytes: n}
 }

@@ -14,9 +14,12 @@ import (
 // faultyOp runs one operation while the file system fails, picked by the
 // next byte: an append whose write or fsync fails, an append whose short
 // write cannot be cut either, Spool.Sync meeting an fsync error (then an
-// append to the same file), or a Next that cannot read its segment.
+// append to the same file), a Next that cannot read its segment, or a
+// frame header damaged on disk while the spool runs.
 func (m *model) faultyOp(step int) {
-	switch k := int(m.byte()) % 6; k {
+	switch k := int(m.byte()) % 7; k {
+	case 6:
+		m.damageWhileRunning(step)
 	case 3:
 		m.shortWriteCutFails()
 	case 4:
@@ -126,6 +129,27 @@ func (m *model) unreadable(step int) {
 	require.True(m.t, ok, "step %d: Next must yield record %d", step, want.i)
 	m.requireRec(f, want)
 	m.handOut(want)
+}
+
+// damageWhileRunning flips a header byte of the next record's frame on
+// disk (and drops the reader's cached bytes, as if they were read anew):
+// Next finds a bad region and reports that one frame, exactly.
+func (m *model) damageWhileRunning(step int) {
+	want := m.expectNext()
+	if want == nil || want.held {
+		return
+	}
+	path := m.s.path(segmentName(want.id.seg()))
+	m.flip(path, want.id.seg(), int64(want.id.off())+int64(m.byte())%headerSize)
+	m.s.rmu.Lock()
+	m.s.reader.w.reset(m.s.reader.rf)
+	m.s.rmu.Unlock()
+	m.probs = nil
+	m.next(step)
+	require.Len(m.t, m.probs, 1, "step %d", step)
+	p := m.probs[0]
+	require.Equal(m.t, ProblemCorruptRegion, p.Kind, "step %d: %v", step, p)
+	require.Equal(m.t, [2]int64{1, int64(want.items)}, [2]int64{int64(p.Frames), p.Items}, "step %d: %v", step, p)
 }
 
 // checkCounts checks the accounting identity after a step: what Len

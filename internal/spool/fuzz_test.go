@@ -49,6 +49,7 @@ func FuzzSpool(f *testing.F) {
 	f.Add([]byte{3, 0, 30, 128, 30, 0, 30, 1, 7, 4, 1, 2, 0, 6, 1, 1})       // unreadable, held frame
 	f.Add([]byte{1, 0, 30, 7, 5, 20, 0, 20, 1, 1, 1, 5, 1})                  // Sync's fsync fails
 	f.Add([]byte{0, 0, 30, 0, 40, 1, 11, 0, 50, 1, 1, 11, 1, 0, 1})          // zero-filled tails
+	f.Add([]byte{2, 0, 30, 0, 30, 0, 30, 7, 6, 5, 1, 7, 6, 20, 2, 0, 6, 1})  // damage while running
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 || len(data) > 400 {
 			return
@@ -71,6 +72,8 @@ type mrec struct {
 	held    bool           // appended Held in this lifetime
 	aside   bool           // in flight in a segment moved aside: lost at a restart
 	cutOff  bool           // the bytes of its header are gone (cut)
+	// tornAcked: acked when a cut went through its frame (see zeros).
+	tornAcked bool
 	flipped map[int64]bool // header bytes flipped (a second flip restores one)
 }
 
@@ -144,7 +147,7 @@ func (m *model) open() {
 		// A deleted (or moved-aside) segment's number may be used again by
 		// a new segment: its old records are no longer in any file.
 		if _, err := os.Stat(filepath.Join(m.set.Dir, segmentName(r.id.seg()))); err != nil {
-			r.cutOff = true
+			r.cutOff, r.tornAcked = true, false
 		}
 	}
 }

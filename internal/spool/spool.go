@@ -54,9 +54,12 @@ type Settings struct {
 	FS FS
 	// OnProblem, if set, is told about each damaged part of the spool: at
 	// Open for what the repair finds, and from Next for frames that fail
-	// their payload check. It runs without any lock of the Spool held, on
-	// the goroutine of Open or Next. nil ignores problems (Stats still
-	// counts them).
+	// their payload check, bad regions and segments it cannot read (moved
+	// aside), each with the exact frames and items it takes from the
+	// counts. It runs without any lock of the Spool held, on the goroutine
+	// of Open or Next, so it may call the Spool (not Next from Next's
+	// goroutine: Next calls are serialized). nil ignores problems (Stats
+	// still counts them).
 	OnProblem func(Problem)
 }
 
