@@ -67,14 +67,14 @@ type mrec struct {
 	id      ID
 	size    int64
 	acked   bool
-	lost    bool           // destroyed by damage
-	handed  bool           // yielded (or Held) in this lifetime
-	held    bool           // appended Held in this lifetime
-	aside   bool           // in flight in a segment moved aside: lost at a restart
-	cutOff  bool           // the bytes of its header are gone (cut)
+	lost    bool // destroyed by damage
+	handed  bool // yielded (or Held) in this lifetime
+	held    bool // appended Held in this lifetime
+	aside   bool // in flight in a segment moved aside: lost at a restart
+	cutOff  bool // the bytes of its header are gone (cut)
 	// tornAcked: acked when a cut went through its frame (see zeros).
 	tornAcked bool
-	flipped map[int64]bool // header bytes flipped (a second flip restores one)
+	flipped   map[int64]bool // header bytes flipped (a second flip restores one)
 }
 
 // badHead reports whether its header is damaged now.
