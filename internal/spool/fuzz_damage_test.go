@@ -119,14 +119,15 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 				}
 			}
 		}
-		if !r.badHead() {
-			valid++
+		if !r.badHead() && !r.regionLost {
+			valid++ // a frame walk finds (not inside a recorded bad region)
 		}
 	}
 	if hit == nil || !hit.pending() {
 		return want
 	}
 	hit.lost = true
+	hit.regionLost = hit.badHead()
 	switch {
 	case hit.badHead() && valid == 0:
 		want.MovedAside = 1

@@ -74,7 +74,10 @@ type mrec struct {
 	cutOff  bool // the bytes of its header are gone (cut)
 	// tornAcked: acked when a cut went through its frame (see zeros).
 	tornAcked bool
-	flipped   map[int64]bool // header bytes flipped (a second flip restores one)
+	// regionLost: lost to a bad header, recorded as a bad region: Open
+	// jumps over it even if its header is whole again.
+	regionLost bool
+	flipped    map[int64]bool // header bytes flipped (a second flip restores one)
 }
 
 // badHead reports whether its header is damaged now.

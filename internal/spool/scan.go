@@ -147,7 +147,7 @@ type region struct {
 // walkResult is what walking a segment's headers found.
 type walkResult struct {
 	pending counts // valid frames not in skip
-	valid   int    // valid frames, skipped or not (inside known regions too)
+	valid   int    // valid frames, skipped or not (none inside known regions)
 	regions []region
 }
 
@@ -163,11 +163,6 @@ func walk(w *window, from, size int64, skip map[uint32]struct{}, known map[uint3
 	for off < size {
 		if end, ok := known[uint32(off)]; ok && end > off {
 			end = min(end, size)
-			if _, st, err := w.frameAt(off, size); err != nil {
-				return res, err
-			} else if st == frameWhole {
-				res.valid++ // a frame after all: the file is a segment
-			}
 			res.regions = append(res.regions, region{start: off, end: end})
 			off = end
 			continue
