@@ -41,12 +41,17 @@ func (s *Spool) Ack(id ID) error {
 	s.pending.sub(m.counts())
 	s.infl.sub(m.counts())
 	del := s.reclaimableLocked(seg)
+	// The last frame in flight of a segment moved aside: nothing more is
+	// written to its ack file (kept only if the rename failed).
+	last := !del && seg.deleted && seg.pend.frames == 0
 	s.mu.Unlock()
 
 	s.ackMu.Lock()
 	err := s.writeAck(seg, id.off())
 	if del {
 		err = errors.Join(err, s.deleteFiles(seg))
+	} else if last {
+		err = errors.Join(err, s.closeAckFile(seg))
 	}
 	s.ackMu.Unlock()
 	if del {

@@ -221,6 +221,7 @@ func (s *Spool) moveAsideWhileRunning(seg *segment, cause error) (Problem, bool)
 	if !seg.deleted {
 		s.detachLocked(seg)
 	}
+	size := seg.size
 	r.num, r.off = seg.num+1, 0
 	s.mu.Unlock()
 	if r.seg == seg {
@@ -229,7 +230,7 @@ func (s *Spool) moveAsideWhileRunning(seg *segment, cause error) (Problem, bool)
 
 	s.ackMu.Lock()
 	_ = s.closeAckFile(seg)
-	p := s.moveAside(seg, seg.size, cause)
+	p := s.moveAside(seg, size, cause)
 	seg.ackGone = p.Path != seg.path // renamed: its ack file is gone too
 	s.ackMu.Unlock()
 	p.Frames, p.Items = lost.frames, lost.items
