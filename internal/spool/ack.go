@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 )
 
@@ -36,17 +35,27 @@ func (s *Spool) Ack(id ID) error {
 		panic(fmt.Sprintf("spool: Ack(%v) of a frame that is not in flight", id))
 	}
 	delete(s.inflight, id)
-	seg := s.byNum[id.seg()]
-	seg.pending--
-	s.pending.sub(counts{frames: 1, bytes: m.bytes, items: int64(m.items)})
+	seg := m.seg // still known if it was moved aside meanwhile
+	seg.pend.sub(m.counts())
+	seg.infl.sub(m.counts())
+	s.pending.sub(m.counts())
+	s.infl.sub(m.counts())
 	del := s.reclaimableLocked(seg)
+	// The last frame in flight of a segment moved aside: nothing more is
+	// written to its ack file (kept only if the rename failed).
+	last := !del && seg.deleted && seg.pend.frames == 0
 	s.mu.Unlock()
 
 	s.ackMu.Lock()
-	defer s.ackMu.Unlock()
 	err := s.writeAck(seg, id.off())
 	if del {
 		err = errors.Join(err, s.deleteFiles(seg))
+	} else if last {
+		err = errors.Join(err, s.closeAckFile(seg))
+	}
+	s.ackMu.Unlock()
+	if del {
+		err = errors.Join(err, s.syncDirIfDirty())
 	}
 	return err
 }
@@ -54,19 +63,31 @@ func (s *Spool) Ack(id ID) error {
 // reclaimableLocked reports whether seg can go, and if so takes it out of
 // the live set. The caller then calls deleteFiles under ackMu.
 func (s *Spool) reclaimableLocked(seg *segment) bool {
-	if !seg.sealed || seg.pending > 0 || seg.reading || seg.deleted || seg == s.active {
+	if !seg.sealed || seg.pend.frames > 0 || seg.reading || seg.deleted || seg == s.active {
 		return false
 	}
+	s.detachLocked(seg)
+	return true
+}
+
+// detachLocked takes seg out of the index: it is deleted or moved aside.
+// Segments in flight keep their *segment (frameMeta.seg) until acked.
+func (s *Spool) detachLocked(seg *segment) {
 	seg.deleted = true
 	delete(s.byNum, seg.num)
-	for i, x := range s.segs {
-		if x == seg {
-			s.segs = append(s.segs[:i], s.segs[i+1:]...)
-			break
+	if i := slices.Index(s.segs, seg); i >= 0 {
+		s.segs = slices.Delete(s.segs, i, i+1)
+	}
+	if seg.unsynced { // nothing left to fsync: the list stays bounded by the live segments
+		seg.unsynced = false
+		if i := slices.Index(s.unsynced, seg); i >= 0 {
+			s.unsynced = slices.Delete(s.unsynced, i, i+1)
 		}
 	}
+	if seg == s.active {
+		s.active = nil
+	}
 	s.diskBytes -= seg.size
-	return true
 }
 
 // writeAck appends an ack record for off to seg's ack file. Callers hold
@@ -94,6 +115,7 @@ func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 			return fmt.Errorf("open ack file %q: %w", seg.ackPath, err)
 		}
 		seg.ackF = f
+		s.dirDirty.Store(true) // it may have been created
 	}
 	s.ackBuf = appendAckRecord(s.ackBuf[:0], seg.num, off, false)
 	if end > 0 {
@@ -112,7 +134,8 @@ func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 
 // deleteFiles removes a reclaimed segment's files: the segment first, so a
 // crash in between leaves an ack file without a segment (removed at Open),
-// never a segment without its acks. Callers hold s.ackMu.
+// never a segment without its acks. Callers hold s.ackMu, and then call
+// syncDirIfDirty without it.
 func (s *Spool) deleteFiles(seg *segment) error {
 	seg.gone.Store(true)
 	defer s.dropReaderHandle()
@@ -125,6 +148,7 @@ func (s *Spool) deleteFiles(seg *segment) error {
 		// Keep the ack file: a restart finds the segment fully acked.
 		return errors.Join(append(errs, fmt.Errorf("remove segment %q: %w", seg.path, err))...)
 	}
+	s.dirDirty.Store(true)
 	if err := s.fs.Remove(seg.ackPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("remove ack file %q: %w", seg.ackPath, err))
 	}
@@ -172,33 +196,37 @@ func (s *Spool) closeAckFile(seg *segment) error {
 	return err
 }
 
-// readAcks loads seg's ack file into seg.skip and returns the recorded ends
-// of bad regions, sorted. A missing or unreadable file means no acks (at
+// readAcks loads seg's ack file into seg.skip and returns the bad regions
+// it records (start -> end). A missing or unreadable file means no acks (at
 // worst frames are yielded again).
-func (s *Spool) readAcks(seg *segment) []int64 {
+func (s *Spool) readAcks(seg *segment) map[uint32]int64 {
+	regions := map[uint32]int64{}
 	f, err := s.fs.OpenFile(seg.ackPath, os.O_RDONLY, 0)
 	if err != nil {
-		return nil
+		return regions
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || st.Size() == 0 {
-		return nil
+		return regions
 	}
 	b := make([]byte, st.Size())
 	n, _ := f.ReadAt(b, 0)
-	ends := parseAckRecords(seg.num, b[:n], seg.skip, nil)
-	slices.Sort(ends)
-	return ends
+	parseAckRecords(seg.num, b[:n], seg.skip, regions)
+	return regions
 }
 
-func newSegment(dir string, num uint32) *segment {
-	name := segmentName(num)
-	return &segment{
-		num:     num,
-		path:    filepath.Join(dir, name),
-		ackPath: filepath.Join(dir, name[:len(name)-len(segSuffix)]+ackSuffix),
-		skip:    map[uint32]struct{}{},
-		jumps:   map[uint32]int64{},
+// syncDirIfDirty fsyncs the folder, with Settings.Sync, if a file was
+// created, removed or renamed in it since its last fsync, so that the
+// change survives power loss. Without Sync, Spool.Sync does it. It takes
+// no lock of the Spool.
+func (s *Spool) syncDirIfDirty() error {
+	if !s.set.Sync || !s.dirDirty.Swap(false) {
+		return nil
 	}
+	if err := s.fs.SyncDir(s.set.Dir); err != nil {
+		s.dirDirty.Store(true)
+		return fmt.Errorf("fsync folder %q: %w", s.set.Dir, err)
+	}
+	return nil
 }

@@ -26,43 +26,15 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 	if len(recs) == 0 {
 		return ids, nil
 	}
-	var total int64
-	for i := range recs {
-		if n := len(recs[i].Payload); n > maxPayload {
-			return ids, fmt.Errorf("record of %d bytes: %w", n, ErrTooLarge)
-		}
-		total += frameSize(len(recs[i].Payload))
-	}
-	if total > maxAppend {
-		return ids, fmt.Errorf("append of %d bytes: %w", total, ErrTooLarge)
+	total, err := appendSize(recs)
+	if err != nil {
+		return ids, err
 	}
 	s.mu.Lock()
-	if s.closed {
+	seg, err := s.segmentForLocked(total)
+	if err != nil {
 		s.mu.Unlock()
-		return ids, ErrClosed
-	}
-	if a := s.active; a != nil && !a.sealed && a.size > 0 && a.pending == 0 && !s.commit.pendingWrites() &&
-		(a.size >= s.set.SegmentBytes/8 || a.writeFailed || s.diskBytes+total > s.set.MaxBytes) {
-		// Every frame of the active segment is acked: roll it, which deletes
-		// it, when keeping it costs (it is large, the budget is short, or a
-		// write to it failed: its volume may be full). Sealed segments go
-		// when their last frame is acked; the active one only here.
-		if err := s.rollLocked(); err != nil {
-			s.mu.Unlock()
-			return ids, err
-		}
-	}
-	if s.diskBytes+total > s.set.MaxBytes {
-		s.mu.Unlock()
-		return ids, ErrFull
-	}
-	seg := s.active
-	if seg == nil || seg.sealed || (seg.size > 0 && seg.size+total > s.set.SegmentBytes) {
-		if err := s.rollLocked(); err != nil {
-			s.mu.Unlock()
-			return ids, err
-		}
-		seg = s.active
+		return ids, err
 	}
 	buf := s.wbuf[:0]
 	for i := range recs {
@@ -79,42 +51,15 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		seg.writeFailed = true
-		if n > 0 {
-			seg.size += int64(n)
-			s.diskBytes += int64(n)
-			if !s.cutLocked(seg, start) {
-				_ = s.sealLocked(seg) // commits earlier writes, or fails them
-			}
-		}
+		s.writeFailedLocked(seg, start, n)
 		s.mu.Unlock()
 		return ids, fmt.Errorf("write %q: %w", seg.path, err)
 	}
-	seg.size += total
-	s.diskBytes += total
-	gc := &s.commit
 	n0 := len(ids)
-	off := start
-	var c counts
-	for i := range recs {
-		id := makeID(seg.num, off)
-		ids = append(ids, id)
-		fsz := frameSize(len(recs[i].Payload))
-		if recs[i].Held {
-			s.inflight[id] = frameMeta{bytes: fsz, items: recs[i].Items}
-			seg.skip[uint32(off)] = struct{}{}
-		}
-		if s.set.Sync {
-			gc.unc = append(gc.unc, uncFrame{id: id, held: recs[i].Held})
-		}
-		c.add(counts{frames: 1, bytes: fsz, items: int64(recs[i].Items)})
-		off += fsz
-	}
-	seg.pending += c.frames
-	gc.written.add(c)
-	gc.writeSeq++
+	ids = s.wroteLocked(ids, seg, start, recs)
 	if !s.set.Sync {
-		s.commitLocked(gc.writeSeq, seg, seg.size, gc.written, 0)
+		gc := &s.commit
+		s.commitLocked(gc.writeSeq, seg, seg.size, gc.written, len(gc.unc))
 		s.mu.Unlock()
 		return ids, nil
 	}
@@ -124,7 +69,108 @@ func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 	return ids, nil
 }
 
+// appendSize returns the bytes recs take on disk, or ErrTooLarge.
+func appendSize(recs []Record) (int64, error) {
+	var total int64
+	for i := range recs {
+		if n := len(recs[i].Payload); n > maxPayload {
+			return 0, fmt.Errorf("record of %d bytes: %w", n, ErrTooLarge)
+		}
+		total += frameSize(len(recs[i].Payload))
+	}
+	if total > maxAppend {
+		return 0, fmt.Errorf("append of %d bytes: %w", total, ErrTooLarge)
+	}
+	return total, nil
+}
+
+// segmentForLocked returns the segment an Append of total bytes writes to,
+// rolling to a new one if needed, or ErrClosed or ErrFull.
+func (s *Spool) segmentForLocked(total int64) (*segment, error) {
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if s.idleActiveCostsLocked(total) {
+		// Every frame of the active segment is acked: roll it, which
+		// deletes it. Sealed segments go when their last frame is acked;
+		// the active one only here.
+		if err := s.rollLocked(); err != nil {
+			return nil, err
+		}
+	}
+	if s.diskBytes+total > s.set.MaxBytes {
+		return nil, ErrFull
+	}
+	if s.mustRollLocked(total) {
+		if err := s.rollLocked(); err != nil {
+			return nil, err
+		}
+	}
+	return s.active, nil
+}
+
+// idleActiveCostsLocked reports whether the active segment holds nothing
+// pending (every frame acked, no write waiting for its fsync) and keeping
+// it costs: it is large (an eighth of SegmentBytes), the budget cannot take
+// the next total bytes beside it, or a write to it failed (its volume may be
+// full).
+func (s *Spool) idleActiveCostsLocked(total int64) bool {
+	a := s.active
+	if a == nil || a.sealed || a.size == 0 || a.pend.frames > 0 || s.commit.pendingWrites() {
+		return false
+	}
+	return a.size >= s.set.SegmentBytes/8 || a.writeFailed || s.diskBytes+total > s.set.MaxBytes
+}
+
+// mustRollLocked reports whether an Append of total bytes needs a new
+// segment: there is no open one, or the records would take it past
+// SegmentBytes (an empty segment takes any Append).
+func (s *Spool) mustRollLocked(total int64) bool {
+	a := s.active
+	return a == nil || a.sealed || (a.size > 0 && a.size+total > s.set.SegmentBytes)
+}
+
+// writeFailedLocked undoes a write to seg that failed after n bytes (at
+// start): the bytes are cut off or recorded as a bad region, and seg is
+// sealed if they could not be cut.
+func (s *Spool) writeFailedLocked(seg *segment, start int64, n int) {
+	seg.writeFailed = true
+	if n <= 0 {
+		return
+	}
+	seg.size += int64(n)
+	s.diskBytes += int64(n)
+	if !s.dropTailLocked(seg, start) {
+		_ = s.sealLocked(seg) // commits earlier writes, or fails them
+	}
+}
+
+// wroteLocked accounts for recs written to seg at start, not committed yet,
+// and appends their IDs to ids.
+func (s *Spool) wroteLocked(ids []ID, seg *segment, start int64, recs []Record) []ID {
+	gc := &s.commit
+	off := start
+	var c counts
+	for i := range recs {
+		id := makeID(seg.num, off)
+		ids = append(ids, id)
+		fsz := frameSize(len(recs[i].Payload))
+		if recs[i].Held {
+			gc.unc = append(gc.unc, uncFrame{id: id, meta: frameMeta{seg: seg, bytes: fsz, items: recs[i].Items}})
+		}
+		c.add(counts{frames: 1, bytes: fsz, items: int64(recs[i].Items)})
+		off += fsz
+	}
+	seg.size = off
+	s.diskBytes += off - start
+	gc.written.add(c)
+	gc.writeSeq++
+	return ids
+}
+
 // rollLocked seals the active segment (if any) and creates the next one.
+// With Sync it fsyncs the folder, for the new file and for the old one if
+// it was deleted.
 func (s *Spool) rollLocked() error {
 	if old := s.active; old != nil {
 		if !old.sealed {
@@ -149,12 +195,11 @@ func (s *Spool) rollLocked() error {
 		return fmt.Errorf("create segment %q: %w", path, err)
 	}
 	s.nextNum++
-	if s.set.Sync {
-		if err := s.fs.SyncDir(s.set.Dir); err != nil {
-			_ = f.Close()
-			_ = s.fs.Remove(path)
-			return fmt.Errorf("fsync folder %q: %w", s.set.Dir, err)
-		}
+	s.dirDirty.Store(true)
+	if err := s.syncDirIfDirty(); err != nil {
+		_ = f.Close()
+		_ = s.fs.Remove(path)
+		return err
 	}
 	seg := newSegment(s.set.Dir, num)
 	seg.wf = f

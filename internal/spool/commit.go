@@ -14,8 +14,13 @@ import "fmt"
 //
 // An fsync failure fails every write not yet committed, whatever round it
 // joined: Linux may drop the dirty pages of a failed fsync, so a later fsync
-// that works proves nothing for them. Those frames are cut from the segment
-// (truncated to the committed end) and the segment is sealed, so no failed
+// that works proves nothing for them. Linux also reports a writeback error
+// to one fsync of the file only, so the error is kept on the segment
+// (segment.syncErr): every fsync of its file, the leader's, a seal's (roll,
+// Close) or Spool.Sync's, checks it, and an error seen by any of them fails
+// every write not yet committed to that file. Those frames are cut from the
+// segment they were written to (truncated to its committed end, or recorded
+// as a bad region if the cut fails) and the segment is sealed, so no failed
 // frame is read back or replayed and later Appends start a fresh file. The
 // epoch counts failures; a round from an older epoch fails.
 //
@@ -25,17 +30,18 @@ type groupCommit struct {
 	committedSeq uint64     // Appends committed (or failed) so far
 	written      counts     // totals of frames written since Open
 	committed    counts     // totals of frames committed since Open
-	unc          []uncFrame // frames written but not committed, in order
+	unc          []uncFrame // Held frames written but not committed, in order
 	epoch        uint64
 	failErr      error
 	next         *round // the round new writers join, or nil
 	syncing      *round // the round whose leader is at work, or nil
 }
 
-// uncFrame is a frame written but not committed yet.
+// uncFrame is a Held frame written but not committed yet: it goes in flight
+// when it is committed.
 type uncFrame struct {
 	id   ID
-	held bool
+	meta frameMeta
 }
 
 // round is one shared fsync. done is closed when err is set; lead receives
@@ -100,15 +106,19 @@ func (s *Spool) leadLocked(r *round) error {
 		seg.fmu.RLock()
 		if seg.wf != nil { // else sealed meanwhile; sealing fsyncs first
 			err = seg.wf.Sync()
+			seg.noteSyncErr(err) // before a seal's fsync can see 0
 		}
 		seg.fmu.RUnlock()
 		s.mu.Lock()
+		if err == nil {
+			err = seg.failedSync() // another fsync of the file failed
+		}
 		switch {
 		case r.epoch != gc.epoch:
 			err = gc.failErr
 		case err != nil:
 			err = fmt.Errorf("fsync %q: %w", seg.path, err)
-			s.failSyncLocked(err)
+			s.failSyncLocked(seg, err)
 		default:
 			s.commitLocked(upTo, seg, off, written, uncN)
 		}
@@ -137,9 +147,16 @@ func (s *Spool) commitLocked(upTo uint64, seg *segment, off int64, written count
 	delta := written
 	delta.sub(gc.committed)
 	s.pending.add(delta)
+	seg.pend.add(delta) // every uncommitted write is in seg
 	gc.committed = written
 	if off > seg.committed {
 		seg.committed = off
+	}
+	for _, u := range gc.unc[:uncN] {
+		s.inflight[u.id] = u.meta
+		seg.skip[u.id.off()] = struct{}{}
+		seg.infl.add(u.meta.counts())
+		s.infl.add(u.meta.counts())
 	}
 	if uncN > 0 {
 		gc.unc = gc.unc[:copy(gc.unc, gc.unc[uncN:])]
@@ -158,52 +175,45 @@ func (s *Spool) commitAllLocked(seg *segment) {
 }
 
 // failSyncLocked fails every uncommitted write after an fsync error: their
-// frames are cut from the active segment, which is sealed.
-func (s *Spool) failSyncLocked(err error) {
+// frames, all in seg (the segment the failed round wrote to), are cut from
+// it, and it is sealed.
+func (s *Spool) failSyncLocked(seg *segment, err error) {
 	gc := &s.commit
 	gc.epoch++
 	gc.failErr = err
-	seg := s.active
-	lost := gc.written
-	lost.sub(gc.committed)
-	seg.pending -= lost.frames
-	failed := gc.unc
-	for _, u := range failed {
-		if u.held {
-			delete(s.inflight, u.id)
-			delete(seg.skip, u.id.off())
-		}
-	}
-	gc.unc = gc.unc[:0]
+	gc.unc = gc.unc[:0] // their Held frames never went in flight
 	gc.written = gc.committed
 	gc.committedSeq = gc.writeSeq
 	if gc.next != nil {
 		gc.next.finish(err)
 		gc.next = nil
 	}
-	if !s.cutLocked(seg, seg.committed) {
-		// The failed frames stay in the file: ack them, so that a restart
-		// does not replay what the callers were told failed (best effort).
-		s.ackMu.Lock()
-		for _, u := range failed {
-			_ = s.writeAck(seg, u.id.off())
-		}
-		s.ackMu.Unlock()
-	}
+	s.dropTailLocked(seg, seg.committed)
 	s.closeWriterLocked(seg)
 }
 
-// cutLocked truncates the active segment back to end after a failed write
-// or fsync. It reports whether that worked; if not, the caller seals the
-// segment: the bytes past end stay on disk but are never read in this
-// lifetime (a restart reports them as a torn tail).
-func (s *Spool) cutLocked(seg *segment, end int64) bool {
-	if seg.size == end {
+// dropTailLocked takes the bytes of seg past end (failed writes) out of it
+// for good: it truncates the file, or, if that fails, records [end, size)
+// as a bad region in the ack file, so that neither Next nor a restart ever
+// yields a frame from it. It reports whether the truncation worked; if not,
+// the caller seals seg. If the ack record cannot be written either, the
+// frames there may come back after a restart (once, as a torn tail or as
+// frames: the volume is failing and the caller was refused; see the package
+// doc).
+func (s *Spool) dropTailLocked(seg *segment, end int64) bool {
+	size := seg.size
+	if size == end {
 		return true
 	}
-	s.diskBytes -= seg.size - end
+	s.diskBytes -= size - end
 	seg.size = end
-	return seg.wf != nil && seg.wf.Truncate(end) == nil
+	if seg.wf != nil && seg.wf.Truncate(end) == nil {
+		return true
+	}
+	s.ackMu.Lock()
+	_ = s.writeRegion(seg, end, size) // best effort, see above
+	s.ackMu.Unlock()
+	return false
 }
 
 // sealLocked ends appends to seg (the active segment): with Sync it fsyncs
@@ -216,15 +226,17 @@ func (s *Spool) sealLocked(seg *segment) error {
 	if s.set.Sync && s.commit.pendingWrites() {
 		seg.fmu.Lock()
 		err := seg.wf.Sync()
+		seg.noteSyncErr(err)
 		seg.fmu.Unlock()
-		if err != nil {
+		if err = seg.failedSync(); err != nil { // this fsync's or an earlier one's
 			err = fmt.Errorf("fsync %q: %w", seg.path, err)
-			s.failSyncLocked(err)
+			s.failSyncLocked(seg, err)
 			return err
 		}
 		s.commitAllLocked(seg)
-	} else if !s.set.Sync && seg.size > 0 {
-		s.unsynced = append(s.unsynced, seg) // for Sync
+	} else if !s.set.Sync && seg.size > 0 && !seg.unsynced {
+		seg.unsynced = true
+		s.unsynced = append(s.unsynced, seg) // for Sync; left when seg is deleted
 	}
 	s.closeWriterLocked(seg)
 	return nil

@@ -65,61 +65,75 @@ func TestSIGKILLMidAppend(t *testing.T) {
 	acked := map[int]bool{}
 	start := 0
 	for round := range 3 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envHelperDir+"="+dir, envHelperStart+"="+strconv.Itoa(start))
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		sc := bufio.NewScanner(out)
-		got := 0
-		for got < 300 && sc.Scan() {
-			n, aerr := strconv.Atoi(sc.Text())
-			require.NoError(t, aerr, "child output %q", sc.Text())
-			acked[n] = true
-			got++
-		}
-		require.Equal(t, 300, got, "round %d: the child acknowledged appends", round)
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		for sc.Scan() { // lines written before the kill
-			if n, aerr := strconv.Atoi(sc.Text()); aerr == nil {
-				acked[n] = true
-			}
-		}
-		err = cmd.Wait()
-		var exitErr *exec.ExitError
-		require.ErrorAs(t, err, &exitErr)
-		ws, ok := exitErr.Sys().(syscall.WaitStatus)
-		require.True(t, ok)
-		require.Equal(t, syscall.SIGKILL, ws.Signal(), "the child must die by SIGKILL")
-
-		// Reopen: every acknowledged record is there, each once, whole.
-		var probs problems
-		s, err := Open(Settings{Dir: dir, MaxBytes: 1 << 30, OnProblem: probs.add})
-		require.NoError(t, err)
-		found := map[int]bool{}
-		maxN := 0
-		for {
-			f, ok, err := s.Next(nil)
-			require.NoError(t, err)
-			if !ok {
-				break
-			}
-			require.Len(t, f.Payload, 16<<10)
-			n := int(binary.LittleEndian.Uint64(f.Payload))
-			require.Equal(t, int64(n), f.Time)
-			require.False(t, found[n], "record %d read twice", n)
-			found[n] = true
-			maxN = max(maxN, n)
-		}
-		for n := range acked {
-			require.True(t, found[n], "round %d: acknowledged record %d is readable after SIGKILL", round, n)
-		}
-		for _, p := range probs.list {
-			assert.Equal(t, ProblemTornTail, p.Kind, "only a torn tail may show: %v", p)
-		}
-		t.Logf("round %d: %d acknowledged, %d readable, problems %v", round, len(acked), len(found), probs.kinds())
-		require.NoError(t, s.Close())
+		runAndKill(t, dir, start, round, acked)
+		maxN := reopenAndCheck(t, dir, round, acked)
 		start = maxN + 1
 		start += 1000 // numbers of unacknowledged appends are never reused
 	}
+}
+
+// runAndKill starts the child appending from start, waits for 300
+// acknowledged appends (added to acked) and kills it with SIGKILL.
+func runAndKill(t *testing.T, dir string, start, round int, acked map[int]bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envHelperDir+"="+dir, envHelperStart+"="+strconv.Itoa(start))
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(out)
+	got := 0
+	for got < 300 && sc.Scan() {
+		n, aerr := strconv.Atoi(sc.Text())
+		require.NoError(t, aerr, "child output %q", sc.Text())
+		acked[n] = true
+		got++
+	}
+	require.Equal(t, 300, got, "round %d: the child acknowledged appends", round)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	for sc.Scan() { // lines written before the kill
+		if n, aerr := strconv.Atoi(sc.Text()); aerr == nil {
+			acked[n] = true
+		}
+	}
+	err = cmd.Wait()
+	var exitErr *exec.ExitError
+	require.ErrorAs(t, err, &exitErr)
+	ws, ok := exitErr.Sys().(syscall.WaitStatus)
+	require.True(t, ok)
+	require.Equal(t, syscall.SIGKILL, ws.Signal(), "the child must die by SIGKILL")
+}
+
+// reopenAndCheck reopens the folder: every acknowledged record is there,
+// each once, whole, and only a torn tail may show. It returns the highest
+// record number found.
+func reopenAndCheck(t *testing.T, dir string, round int, acked map[int]bool) int {
+	t.Helper()
+	var probs problems
+	s, err := Open(Settings{Dir: dir, MaxBytes: 1 << 30, OnProblem: probs.add})
+	require.NoError(t, err)
+	found := map[int]bool{}
+	maxN := 0
+	for {
+		f, ok, err := s.Next(nil)
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		require.Len(t, f.Payload, 16<<10)
+		n := int(binary.LittleEndian.Uint64(f.Payload))
+		require.Equal(t, int64(n), f.Time)
+		require.False(t, found[n], "record %d read twice", n)
+		found[n] = true
+		maxN = max(maxN, n)
+	}
+	for n := range acked {
+		require.True(t, found[n], "round %d: acknowledged record %d is readable after SIGKILL", round, n)
+	}
+	for _, p := range probs.list {
+		assert.Equal(t, ProblemTornTail, p.Kind, "only a torn tail may show: %v", p)
+	}
+	t.Logf("round %d: %d acknowledged, %d readable, problems %v", round, len(acked), len(found), probs.kinds())
+	require.NoError(t, s.Close())
+	return maxN
 }

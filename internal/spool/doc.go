@@ -56,12 +56,26 @@
 //
 // A failed write (disk full, I/O error, short write) returns the error and
 // cuts the segment back to where the write began; if even that fails, the
-// segment is sealed and the next Append starts a new one, so no torn frame
-// sits before later frames. A failed fsync fails every write it may not have
-// made durable (Linux can drop the dirty pages of a failed fsync, so a later
-// good fsync proves nothing for them): they are cut off the segment (or, if
-// that fails, acked so a restart does not replay them) and the segment is
-// sealed. Appends past Settings.MaxBytes fail with ErrFull and write nothing.
+// bytes of the failed write are recorded as a bad region in the segment's ack
+// file (so neither Next nor a restart yields a frame from them), the segment
+// is sealed and the next Append starts a new one, so no torn frame sits
+// before later frames. A failed fsync fails every write it may not have made
+// durable (Linux can drop the dirty pages of a failed fsync, so a later good
+// fsync proves nothing for them). Linux reports such an error to one fsync
+// of the file only, so the spool keeps it on the segment: whichever fsync of
+// the file sees it (a group commit's, a seal's at a roll or Close, or
+// Spool.Sync's), every write to that file not yet committed fails, and later
+// Appends to it too until it is sealed. The failed writes are cut off the
+// segment they were written to (or, if that fails, recorded as a bad region)
+// and the segment is sealed. What an Append was refused is never yielded by
+// Next, now or after a restart; the one exception is a volume failing so
+// badly that even the ack record cannot be written: the refused frames may
+// then come back once after a restart (at-least-once, as the caller retried
+// them). Appends past Settings.MaxBytes fail with ErrFull and write nothing.
+//
+// Without Sync, segments sealed since the last Spool.Sync wait in a list for
+// it; a segment leaves the list when it is deleted, so the list never holds
+// more than the live segments.
 //
 // # Durability
 //
@@ -75,6 +89,11 @@
 //     restart: delivery is at-least-once, never at-most-once.
 //   - Frames handed out by Next and not acked are pending again after a
 //     restart.
+//   - Folders: Open fsyncs the parent of every folder it creates. With Sync,
+//     the folder is fsynced after a segment is created or deleted (before
+//     the Append or Ack that did it returns), after Open's repair removed,
+//     renamed or created files, and by Spool.Sync and Close, which covers
+//     the ack files created since. Without Sync, Spool.Sync does it.
 //
 // # Repair at Open
 //
@@ -83,7 +102,9 @@
 // payloads, which Next checks as it reads them) and works around damage:
 //
 //   - A torn tail (the last frame runs past the end of the file, or fewer
-//     bytes than a header are left): skipped, reported as ProblemTornTail.
+//     bytes than a header are left, or the file ends in zeros: after a
+//     power loss ext4 can leave a file's size extended over blocks never
+//     written, which read as zeros): skipped, reported as ProblemTornTail.
 //     Only frames at or after the cut point are lost.
 //   - A frame whose header is damaged: the bytes up to the next valid frame
 //     are skipped, reported as ProblemCorruptRegion (one frame, items unknown).
@@ -95,8 +116,31 @@
 //     ProblemMovedAside.
 //
 // Each problem is reported once, through Settings.OnProblem, and counted in
-// Stats: its offset is written to the segment's ack file, so a restart skips
-// it silently. A damaged file never makes Open fail.
+// Stats: its offset (and a region's end) is written to the segment's ack
+// file, so a restart skips it silently. A damaged file never makes Open fail.
+//
+// # Damage while running
+//
+// Next checks every payload, and finds damage done to a file after Open: a
+// frame whose payload fails its CRC (ProblemCorruptFrame), a bad header
+// (ProblemCorruptRegion, or ProblemTornTail at the committed end), or a
+// segment it cannot read any more, because of a read error or because the
+// file vanished: that segment is moved aside as Open does
+// (ProblemMovedAside) and Next goes on with the next one, so a bad file never
+// stalls the reader and Next never returns the same error forever. Frames of
+// a moved-aside segment in flight stay in flight until acked. If even the
+// rename fails, the file stays in place (and is read again after a restart,
+// if it can be).
+//
+// The caller can keep exact counts: each Problem reported by Next carries
+// the frames and items it takes out of the pending counts (Problem.Frames,
+// Problem.Items). The spool keeps per-segment counts of its pending and in
+// flight frames, so it knows what Next has yet to yield from a segment; what
+// a region or a moved-aside segment hides is that figure minus what is left
+// to read after it. So at every moment: Len after Open + everything appended
+// = yielded by Next (or appended Held) + reported by Next's problems +
+// Unread, and Len = that minus what was acked. OnProblem runs with no lock of
+// the Spool held, on the goroutine of Open or Next.
 //
 // # Why our own segment log
 //

@@ -3,6 +3,7 @@ package spool
 import (
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,28 @@ type faultFS struct {
 	faults []fault
 	hits   map[faultOp]int
 	syncs  atomic.Int64 // fsyncs of segment files that reached the disk
+	log    []string     // "create", "remove", "rename" and "syncdir" ops that worked, in order
+}
+
+// record appends an operation to the log.
+func (f *faultFS) record(op, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, op+" "+name)
+}
+
+// ops returns a copy of the log.
+func (f *faultFS) ops() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.log...)
+}
+
+// hitCount returns how many times op failed so far.
+func (f *faultFS) hitCount(op faultOp) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[op]
 }
 
 func (f *faultFS) inject(ft fault) {
@@ -83,6 +106,9 @@ func (f *faultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 	if err != nil {
 		return nil, err
 	}
+	if flag&os.O_CREATE != 0 {
+		f.record("create", name)
+	}
 	return &faultFile{File: file, fs: f, name: name}, nil
 }
 
@@ -90,21 +116,33 @@ func (f *faultFS) Rename(oldpath, newpath string) error {
 	if ft, ok := f.hit(opRename, oldpath); ok {
 		return &fs.PathError{Op: "rename", Path: oldpath, Err: ft.err}
 	}
-	return f.OSFS.Rename(oldpath, newpath)
+	if err := f.OSFS.Rename(oldpath, newpath); err != nil {
+		return err
+	}
+	f.record("rename", oldpath)
+	return nil
 }
 
 func (f *faultFS) Remove(name string) error {
 	if ft, ok := f.hit(opRemove, name); ok {
 		return &fs.PathError{Op: "remove", Path: name, Err: ft.err}
 	}
-	return f.OSFS.Remove(name)
+	if err := f.OSFS.Remove(name); err != nil {
+		return err
+	}
+	f.record("remove", name)
+	return nil
 }
 
 func (f *faultFS) SyncDir(name string) error {
 	if ft, ok := f.hit(opSyncDir, name); ok {
 		return ft.err
 	}
-	return f.OSFS.SyncDir(name)
+	if err := f.OSFS.SyncDir(name); err != nil {
+		return err
+	}
+	f.record("syncdir", name)
+	return nil
 }
 
 type faultFile struct {

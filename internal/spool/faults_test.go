@@ -37,11 +37,7 @@ func segmentSizes(t *testing.T, dir string) map[string]int64 {
 // that the accounting is unchanged, and that the spool works again once the
 // fault clears, also across a restart.
 func TestAppendFaults(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		ft   fault
-		want error
-	}{
+	for _, tc := range []appendFaultCase{
 		{"write ENOSPC", fault{op: opWrite, err: syscall.ENOSPC}, syscall.ENOSPC},
 		{"write EIO", fault{op: opWrite, err: syscall.EIO}, syscall.EIO},
 		{"short write", fault{op: opWrite, err: io.ErrShortWrite, short: true}, io.ErrShortWrite},
@@ -53,58 +49,67 @@ func TestAppendFaults(t *testing.T) {
 		{"new segment ENOSPC", fault{op: opOpen, match: segmentName(2), err: syscall.ENOSPC}, syscall.ENOSPC},
 		{"folder fsync EIO", fault{op: opSyncDir, err: syscall.EIO}, syscall.EIO},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ffs := &faultFS{}
-			var probs problems
-			set := Settings{Dir: t.TempDir(), MaxBytes: 1 << 20, SegmentBytes: 200, Sync: true, FS: ffs, OnProblem: probs.add}
-			s := openT(t, set)
-			_, err := s.Append(nil, rec(0, 50), rec(1, 50)) // 156 bytes in segment 1
-			require.NoError(t, err)
-			before := accounting(s)
-			sizes := segmentSizes(t, set.Dir)
+		t.Run(tc.name, tc.run)
+	}
+}
 
-			tc.ft.times = 1
-			if tc.ft.op == opWrite || tc.ft.op == opSync {
-				tc.ft.match = ".seg"
-			}
-			ffs.inject(tc.ft)
-			if tc.name == "short write, truncate fails too" || tc.name == "fsync EIO, truncate fails too" {
-				ffs.inject(fault{op: opTruncate, match: ".seg", err: syscall.EIO, times: 1})
-			}
-			small := 10 // 156+38 bytes fit segment 1
-			if tc.ft.op == opOpen || tc.ft.op == opSyncDir {
-				small = 60 // 156+88 bytes need segment 2
-			}
-			_, err = s.Append(nil, rec(2, small))
-			require.ErrorIs(t, err, tc.want)
-			assert.Equal(t, before, accounting(s), "accounting unchanged")
-			if tc.name != "short write, truncate fails too" && tc.name != "fsync EIO, truncate fails too" {
-				assert.Equal(t, sizes, segmentSizes(t, set.Dir), "no bytes of the failed Append are left on disk")
-			}
-			got := drain(t, s)
-			require.Len(t, got, 2, "only the acknowledged records are read back")
-			requireFrame(t, got[0], 0, 50)
-			requireFrame(t, got[1], 1, 50)
+// appendFaultCase is one case of TestAppendFaults.
+type appendFaultCase struct {
+	name string
+	ft   fault
+	want error
+}
 
-			// The fault has cleared: appends work again.
-			_, err = s.Append(nil, rec(3, 20))
-			require.NoError(t, err)
-			got = drain(t, s)
-			require.Len(t, got, 1)
-			requireFrame(t, got[0], 3, 20)
-			require.NoError(t, s.Close())
+func (tc appendFaultCase) run(t *testing.T) {
+	ffs := &faultFS{}
+	var probs problems
+	set := Settings{Dir: t.TempDir(), MaxBytes: 1 << 20, SegmentBytes: 200, Sync: true, FS: ffs, OnProblem: probs.add}
+	s := openT(t, set)
+	_, err := s.Append(nil, rec(0, 50), rec(1, 50)) // 156 bytes in segment 1
+	require.NoError(t, err)
+	before := accounting(s)
+	sizes := segmentSizes(t, set.Dir)
 
-			// After a restart exactly the acknowledged records come back, in order.
-			s = openT(t, set)
-			got = drain(t, s)
-			require.Len(t, got, 3)
-			requireFrame(t, got[0], 0, 50)
-			requireFrame(t, got[1], 1, 50)
-			requireFrame(t, got[2], 3, 20)
-			for _, p := range probs.list {
-				assert.Equal(t, ProblemTornTail, p.Kind, "only a cut that could not be undone shows, as a torn tail: %v", p)
-			}
-		})
+	tc.ft.times = 1
+	if tc.ft.op == opWrite || tc.ft.op == opSync {
+		tc.ft.match = ".seg"
+	}
+	ffs.inject(tc.ft)
+	if tc.name == "short write, truncate fails too" || tc.name == "fsync EIO, truncate fails too" {
+		ffs.inject(fault{op: opTruncate, match: ".seg", err: syscall.EIO, times: 1})
+	}
+	small := 10 // 156+38 bytes fit segment 1
+	if tc.ft.op == opOpen || tc.ft.op == opSyncDir {
+		small = 60 // 156+88 bytes need segment 2
+	}
+	_, err = s.Append(nil, rec(2, small))
+	require.ErrorIs(t, err, tc.want)
+	assert.Equal(t, before, accounting(s), "accounting unchanged")
+	if tc.name != "short write, truncate fails too" && tc.name != "fsync EIO, truncate fails too" {
+		assert.Equal(t, sizes, segmentSizes(t, set.Dir), "no bytes of the failed Append are left on disk")
+	}
+	got := drain(t, s)
+	require.Len(t, got, 2, "only the acknowledged records are read back")
+	requireFrame(t, got[0], 0, 50)
+	requireFrame(t, got[1], 1, 50)
+
+	// The fault has cleared: appends work again.
+	_, err = s.Append(nil, rec(3, 20))
+	require.NoError(t, err)
+	got = drain(t, s)
+	require.Len(t, got, 1)
+	requireFrame(t, got[0], 3, 20)
+	require.NoError(t, s.Close())
+
+	// After a restart exactly the acknowledged records come back, in order.
+	s = openT(t, set)
+	got = drain(t, s)
+	require.Len(t, got, 3)
+	requireFrame(t, got[0], 0, 50)
+	requireFrame(t, got[1], 1, 50)
+	requireFrame(t, got[2], 3, 20)
+	for _, p := range probs.list {
+		assert.Equal(t, ProblemTornTail, p.Kind, "only a cut that could not be undone shows, as a torn tail: %v", p)
 	}
 }
 
@@ -237,31 +242,43 @@ func TestCloseReportsFsyncFailure(t *testing.T) {
 	require.NoError(t, s.Close(), "a second Close")
 }
 
-// TestReadFaultIsReturnedAndRetried checks that a read error reaches the
-// caller of Next without moving the cursor, so the frame comes once the
-// fault clears, and that Open moves a segment it cannot read aside.
-func TestReadFaultIsReturnedAndRetried(t *testing.T) {
+// TestReadFaultMovesTheSegmentAside checks that a read error while running
+// moves the segment aside (the active one here) with exact counts and no
+// error to the caller of Next, that appends go on in a new segment, and
+// that Open moves a segment it cannot read aside.
+func TestReadFaultMovesTheSegmentAside(t *testing.T) {
 	ffs := &faultFS{}
-	set := Settings{Dir: t.TempDir(), FS: ffs}
+	var probs problems
+	set := Settings{Dir: t.TempDir(), FS: ffs, OnProblem: probs.add}
 	s := openT(t, set)
 	_, err := s.Append(nil, rec(0, 10), rec(1, 10))
 	require.NoError(t, err)
 	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
 	_, ok, err := s.Next(nil)
-	require.ErrorIs(t, err, syscall.EIO)
+	require.NoError(t, err)
 	assert.False(t, ok)
+	require.Len(t, probs.list, 1)
+	p := probs.list[0]
+	assert.Equal(t, ProblemMovedAside, p.Kind)
+	require.ErrorIs(t, p.Err, syscall.EIO)
+	assert.Equal(t, 2, p.Frames)
+	assert.Equal(t, int64(rec(0, 1).Items+rec(1, 1).Items), p.Items)
+	frames, _, items := s.Len()
+	assert.Equal(t, [2]int64{0, 0}, [2]int64{int64(frames), items})
+	ids, err := s.Append(nil, rec(2, 10))
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2), ids[0].seg(), "a new segment")
 	got := drain(t, s)
-	require.Len(t, got, 2, "nothing was skipped")
-	requireFrame(t, got[0], 0, 10)
+	require.Len(t, got, 1)
+	requireFrame(t, got[0], 2, 10)
 	require.NoError(t, s.Close())
 
-	var probs problems
-	set.OnProblem = probs.add
+	probs = problems{}
 	ffs.inject(fault{op: opRead, match: segSuffix, err: syscall.EIO, times: 1})
 	s = openT(t, set)
 	require.Len(t, probs.list, 1)
 	assert.Equal(t, ProblemMovedAside, probs.list[0].Kind)
 	require.ErrorIs(t, probs.list[0].Err, syscall.EIO)
-	frames, _, _ := s.Len()
+	frames, _, _ = s.Len()
 	assert.Zero(t, frames)
 }

@@ -113,23 +113,29 @@ func appendAckRecord(dst []byte, seg, off uint32, end bool) []byte {
 }
 
 // parseAckRecords adds the offsets of the valid records in b to acks, and
-// the ends of bad regions to ends. It resynchronizes byte by byte after a bad
-// record, so one torn record (a failed write) does not hide the records
-// after it.
-func parseAckRecords(seg uint32, b []byte, acks map[uint32]struct{}, ends []int64) []int64 {
+// the bad regions (a start record followed at once by an end record, as
+// writeRegion writes them) to regions, start -> end. It resynchronizes byte
+// by byte after a bad record, so one torn record (a failed write) does not
+// hide the records after it.
+func parseAckRecords(seg uint32, b []byte, acks map[uint32]struct{}, regions map[uint32]int64) {
 	scratch := make([]byte, 8)
+	prev := int64(-1) // the start record just before, if any
 	for len(b) >= ackRecordSize {
 		off := binary.LittleEndian.Uint32(b[0:4])
 		switch binary.LittleEndian.Uint32(b[4:8]) {
 		case ackCRC(scratch, seg, off):
 			acks[off] = struct{}{}
+			prev = int64(off)
 		case ackCRC(scratch, seg^regionEndSalt, off):
-			ends = append(ends, int64(off))
+			if prev >= 0 && int64(off) > prev {
+				regions[uint32(prev)] = int64(off)
+			}
+			prev = -1
 		default:
 			b = b[1:]
+			prev = -1
 			continue
 		}
 		b = b[ackRecordSize:]
 	}
-	return ends
 }

@@ -11,9 +11,18 @@ import (
 // The damage FuzzSpool does to segment files on disk, and what the model
 // expects of it.
 
+// damage is what crashAndDamage does to a segment file.
+type damage int
+
+const (
+	damageCut   damage = iota // truncate it at a byte
+	damageFlip                // flip a byte
+	damageZeros               // extend it with zeros, as a power loss can
+)
+
 // crashAndDamage abandons the spool, damages one segment file, reopens and
 // checks that exactly the damaged records are gone, and counted.
-func (m *model) crashAndDamage(flip bool) {
+func (m *model) crashAndDamage(d damage) {
 	crash(m.s)
 	files, _ := filepath.Glob(filepath.Join(m.set.Dir, "*.seg"))
 	var want Stats // expected counter deltas
@@ -28,13 +37,14 @@ func (m *model) crashAndDamage(flip bool) {
 				seg = r.id.seg()
 			}
 		}
-		if size := fi.Size(); size > 0 {
-			at := (int64(m.byte())<<8 | int64(m.byte())) % size
-			if flip {
-				want = m.flip(path, seg, at)
-			} else {
-				want = m.cut(path, seg, at)
-			}
+		switch size := fi.Size(); {
+		case d == damageZeros:
+			want = m.zeros(path, seg, 1+int64(m.byte())*3)
+		case size == 0:
+		case d == damageFlip:
+			want = m.flip(path, seg, (int64(m.byte())<<8|int64(m.byte()))%size)
+		default:
+			want = m.cut(path, seg, (int64(m.byte())<<8|int64(m.byte()))%size)
 		}
 	}
 	m.open()
@@ -59,6 +69,11 @@ func (m *model) cut(path string, seg uint32, at int64) Stats {
 	}
 	require.NoError(m.t, os.Truncate(path, at))
 	var want Stats
+	for _, r := range m.recs {
+		if r.id.seg() == seg {
+			r.tornAcked = false
+		}
+	}
 	for _, r := range m.inSeg(seg) {
 		off := int64(r.id.off())
 		if off+r.size <= at {
@@ -67,6 +82,9 @@ func (m *model) cut(path string, seg uint32, at int64) Stats {
 		if off < at && r.pending() {
 			want.TornBytes = at - off // the frame the cut goes through
 		}
+		// An acked frame the cut goes through is a torn tail nobody
+		// reports (nothing pending is lost): zeros after it join it.
+		r.tornAcked = off < at && !r.pending()
 		r.cutOff = true
 		if r.pending() {
 			r.lost = true // at or after the cut point
@@ -101,14 +119,15 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 				}
 			}
 		}
-		if !r.badHead() {
-			valid++
+		if !r.badHead() && !r.regionLost {
+			valid++ // a frame walk finds (not inside a recorded bad region)
 		}
 	}
 	if hit == nil || !hit.pending() {
 		return want
 	}
 	hit.lost = true
+	hit.regionLost = hit.badHead()
 	switch {
 	case hit.badHead() && valid == 0:
 		want.MovedAside = 1
@@ -118,4 +137,21 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
 	}
 	return want
+}
+
+// zeros extends the file with n zero bytes: a torn tail of n bytes, and no
+// record lost (nothing reported if the file ends in an acked frame cut
+// before: the zeros join that torn tail).
+func (m *model) zeros(path string, seg uint32, n int64) Stats {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(m.t, err)
+	_, err = f.Write(make([]byte, n))
+	require.NoError(m.t, err)
+	require.NoError(m.t, f.Close())
+	for _, r := range m.recs {
+		if r.id.seg() == seg && r.tornAcked {
+			return Stats{}
+		}
+	}
+	return Stats{TornBytes: n}
 }

@@ -3,7 +3,9 @@ package spool
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +43,8 @@ func Open(set Settings) (*Spool, error) {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	if err := fsys.MkdirAll(set.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create spool folder %q: %w", set.Dir, err)
+	if err := makeDir(fsys, set.Dir); err != nil {
+		return nil, err
 	}
 	s := &Spool{set: set, fs: fsys, byNum: map[uint32]*segment{}, inflight: map[ID]frameMeta{}}
 	lock, err := fsys.Lock(s.path(lockName))
@@ -54,12 +56,46 @@ func Open(set Settings) (*Spool, error) {
 	}
 	s.lock = lock
 	probs, err := s.load()
+	if err == nil {
+		err = s.syncDirIfDirty() // the repair's removals, renames and ack files
+	}
 	if err != nil {
 		_ = lock.Close()
 		return nil, err
 	}
 	s.report(probs)
 	return s, nil
+}
+
+// makeDir creates dir and its missing parents, and fsyncs the parent of
+// each folder it created, so that the folders survive power loss.
+func makeDir(fsys FS, dir string) error {
+	var created []string // missing folders, deepest first
+	for p := filepath.Clean(dir); ; {
+		f, err := fsys.OpenFile(p, os.O_RDONLY, 0)
+		if err == nil {
+			_ = f.Close()
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			break // MkdirAll says why
+		}
+		created = append(created, p)
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		p = parent
+	}
+	if err := fsys.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create spool folder %q: %w", dir, err)
+	}
+	for _, p := range created {
+		if err := fsys.SyncDir(filepath.Dir(p)); err != nil {
+			return fmt.Errorf("fsync folder %q: %w", filepath.Dir(p), err)
+		}
+	}
+	return nil
 }
 
 // load finds the segments, repairs them and builds the index.
@@ -95,6 +131,7 @@ func (s *Spool) load() ([]Problem, error) {
 	}
 	for num := range acks { // acks of deleted segments
 		_ = s.fs.Remove(newSegment(s.set.Dir, num).ackPath)
+		s.dirDirty.Store(true)
 	}
 	for _, p := range probs {
 		s.countLocked(p)
@@ -115,10 +152,10 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 		return append(probs, s.moveAside(seg, 0, fmt.Errorf("stat: %w", err)))
 	}
 	size := st.Size()
-	ends := s.readAcks(seg)
+	known := s.readAcks(seg)
 	var res walkResult
 	if size > 0 {
-		res, err = walk(&window{f: f}, size, seg.skip, ends)
+		res, err = walk(&window{f: f}, 0, size, seg.skip, known)
 	}
 	_ = f.Close()
 	if err != nil {
@@ -141,8 +178,8 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 		probs = append(probs, regionProblem(seg.path, r))
 	}
 	seg.size, seg.committed, seg.sealed = size, size, true
-	seg.pending = res.pending.frames
-	if seg.pending == 0 {
+	seg.pend = res.pending
+	if seg.pend.frames == 0 {
 		s.ackMu.Lock()
 		_ = s.deleteFiles(seg) // a failure leaves it for the next Open
 		s.ackMu.Unlock()
@@ -173,5 +210,6 @@ func (s *Spool) moveAside(seg *segment, size int64, cause error) Problem {
 	}
 	p.Path = to
 	_ = s.fs.Remove(seg.ackPath)
+	s.dirDirty.Store(true)
 	return p
 }

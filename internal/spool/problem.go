@@ -50,8 +50,18 @@ type Problem struct {
 	// Bytes is the size of the damaged frame, region or tail, or of the
 	// whole file moved aside.
 	Bytes int64
-	// Items of a corrupt frame; 0 when unknown.
-	Items int64
+	// Frames and Items, for a problem found by Next, are exactly what it
+	// takes out of the pending counts (Len, Unread): the frames the spool
+	// had counted that Next will now never yield, and their items. The
+	// caller keeping its own counts subtracts them. A corrupt frame is one
+	// frame with the items of its header. A bad region found by Next counts
+	// what it hid, and also any further damage later in the same segment
+	// (a later region there may then report 0). Problems found at Open
+	// report Frames 0 (what they destroyed was never counted; Len after
+	// Open excludes it), and Items 0 except for the frames of a corrupt
+	// payload, which only Next finds.
+	Frames int
+	Items  int64
 	// Err is why a segment was moved aside (and why the rename failed, if
 	// it did).
 	Err error
@@ -60,8 +70,8 @@ type Problem struct {
 // String describes the problem in one line.
 func (p Problem) String() string {
 	s := fmt.Sprintf("%s in %q at offset %d: %d bytes", p.Kind, p.Path, p.Offset, p.Bytes)
-	if p.Items > 0 {
-		s += fmt.Sprintf(", %d items", p.Items)
+	if p.Frames > 0 || p.Items > 0 {
+		s += fmt.Sprintf(", %d frames, %d items", p.Frames, p.Items)
 	}
 	if p.Err != nil {
 		s += ": " + p.Err.Error()
@@ -79,6 +89,7 @@ func (s *Spool) countLocked(p Problem) {
 	case ProblemCorruptRegion:
 		s.stats.CorruptFrames++
 		s.stats.CorruptBytes += p.Bytes
+		s.stats.CorruptItems += p.Items
 	case ProblemTornTail:
 		s.stats.TornBytes += p.Bytes
 	case ProblemMovedAside:

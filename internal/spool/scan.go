@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 )
 
 // windowSize is how much a window reads at a time.
@@ -148,19 +147,26 @@ type region struct {
 // walkResult is what walking a segment's headers found.
 type walkResult struct {
 	pending counts // valid frames not in skip
-	valid   int    // valid frames, skipped or not
+	valid   int    // valid frames, skipped or not (none inside known regions)
 	regions []region
 }
 
-// walk reads every frame header of a segment of the given size (payloads
-// are checked later, by Next) and finds the regions without whole frames.
-// ends are the recorded ends of regions reported before (sorted): a known
-// region stops there even if the damage now reaches further, so new damage
-// right after it is found as a region of its own.
-func walk(w *window, size int64, skip map[uint32]struct{}, ends []int64) (walkResult, error) {
+// walk reads every frame header of a segment from offset from to size
+// (payloads are checked later, by Next) and finds the regions without whole
+// frames. known are the bad regions recorded before (start -> end): walk
+// jumps over them whatever their bytes hold now (a region recorded after a
+// failed write may hold whole frames that were refused), and new damage
+// right after one is found as a region of its own.
+func walk(w *window, from, size int64, skip map[uint32]struct{}, known map[uint32]int64) (walkResult, error) {
 	var res walkResult
-	off := int64(0)
+	off := from
 	for off < size {
+		if end, ok := known[uint32(off)]; ok && end > off {
+			end = min(end, size)
+			res.regions = append(res.regions, region{start: off, end: end})
+			off = end
+			continue
+		}
 		h, st, err := w.frameAt(off, size)
 		if err != nil {
 			return res, err
@@ -178,18 +184,40 @@ func walk(w *window, size int64, skip map[uint32]struct{}, ends []int64) (walkRe
 		if err != nil {
 			return res, err
 		}
-		if _, known := skip[uint32(off)]; known {
-			i, _ := slices.BinarySearch(ends, off+1)
-			if i < len(ends) && ends[i] < next {
-				next = ends[i]
-			}
+		torn, err := w.torn(off, next, size, st)
+		if err != nil {
+			return res, err
 		}
-		r := region{start: off, end: next}
-		if next == size {
-			r.torn = size-off < headerSize || st == frameCut
-		}
-		res.regions = append(res.regions, r)
+		res.regions = append(res.regions, region{start: off, end: next, torn: torn})
 		off = next
 	}
 	return res, nil
+}
+
+// torn reports whether the bad stretch [off, next) in state st is a torn
+// tail: it reaches the limit and begins with a cut frame (a valid header
+// whose frame runs past the limit, or fewer bytes than a header), or holds
+// only zeros (after a power loss a file's size can grow before its data is
+// written: ext4 then reads the missing blocks as zeros).
+func (w *window) torn(off, next, limit int64, st frameState) (bool, error) {
+	if next != limit {
+		return false, nil
+	}
+	if limit-off < headerSize || st == frameCut {
+		return true, nil
+	}
+	for pos := off; pos < limit; {
+		n := int(min(int64(windowSize), limit-pos))
+		b, err := w.get(pos, n, limit)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range b {
+			if c != 0 {
+				return false, nil
+			}
+		}
+		pos += int64(n)
+	}
+	return true, nil
 }

@@ -54,9 +54,12 @@ type Settings struct {
 	FS FS
 	// OnProblem, if set, is told about each damaged part of the spool: at
 	// Open for what the repair finds, and from Next for frames that fail
-	// their payload check. It runs without any lock of the Spool held, on
-	// the goroutine of Open or Next. nil ignores problems (Stats still
-	// counts them).
+	// their payload check, bad regions and segments it cannot read (moved
+	// aside), each with the exact frames and items it takes from the
+	// counts. It runs without any lock of the Spool held, on the goroutine
+	// of Open or Next, so it may call the Spool (not Next from Next's
+	// goroutine: Next calls are serialized). nil ignores problems (Stats
+	// still counts them).
 	OnProblem func(Problem)
 }
 
@@ -114,6 +117,20 @@ func (c *counts) sub(o counts) { c.frames -= o.frames; c.bytes -= o.bytes; c.ite
 // deletes a segment file once all its frames are done. It is safe for
 // concurrent use; Next calls are serialized among themselves. The zero Spool
 // is not usable; use Open.
+//
+// Locks, in the order they may be taken (a lock may be taken while holding
+// only locks listed before it, never one listed after it):
+//
+//  1. rmu: serializes Next and guards its reader. Taken first, by Next and
+//     Close; everywhere else only with TryLock (dropReaderHandle), which
+//     never waits and so is outside the order.
+//  2. mu: the index, the counts, Append and the group commit.
+//  3. ackMu: ack files and the removal or renaming of segment files.
+//  4. segment.fmu: a segment's write handle. Write-locked under mu to seal
+//     or close it; read-locked with no other lock held (or under mu) to fsync
+//     it. Nothing is taken while holding it.
+//
+// Settings.OnProblem runs with none of them held, so it may call the Spool.
 type Spool struct {
 	set  Settings
 	fs   FS
@@ -126,12 +143,13 @@ type Spool struct {
 	active    *segment // the segment Append writes to, or nil
 	nextNum   uint32
 	diskBytes int64
-	pending   counts           // committed frames not yet acked
+	pending   counts           // committed frames not yet acked or lost
+	infl      counts           // the part of pending in flight
 	inflight  map[ID]frameMeta // handed out (Next or Held) and not acked
 	stats     Stats            // problem counters
 	wbuf      []byte           // encoding buffer of Append
 	commit    groupCommit
-	unsynced  []*segment // sealed without fsync (Sync off), for Spool.Sync
+	unsynced  []*segment // live segments sealed without fsync (Sync off), for Spool.Sync
 
 	rmu sync.Mutex // serializes Next; guards the reader below
 	// readerStale asks the next holder of rmu to close the reader's handle
@@ -141,41 +159,19 @@ type Spool struct {
 
 	ackMu  sync.Mutex // serializes ack file writes and segment deletion
 	ackBuf []byte
+	// dirDirty is set when a file was created, removed or renamed in the
+	// folder since its last fsync (see syncDirIfDirty).
+	dirDirty atomic.Bool
 }
 
 // frameMeta is what Ack needs to know about an in-flight frame.
 type frameMeta struct {
+	seg   *segment
 	bytes int64
 	items uint32
 }
 
-// segment is one segment file. Fields are guarded by Spool.mu unless noted.
-type segment struct {
-	num     uint32
-	path    string
-	ackPath string
-	size    int64 // bytes in the file that belong to it (written or found)
-	// committed is the end of the frames Append has acknowledged; Next
-	// reads below it only. Sealed segments have committed == size.
-	committed int64
-	sealed    bool // Append writes no more to it
-	// writeFailed is set when a write to it failed (a full volume, say).
-	writeFailed bool
-	pending     int  // frames neither acked nor found corrupt
-	reading     bool // Next is doing I/O on it: do not delete
-	deleted     bool
-	gone        atomic.Bool         // its files are being or were removed (read without locks)
-	skip        map[uint32]struct{} // frame offsets Next passes over (acked, held)
-	jumps       map[uint32]int64    // bad regions found at Open: start -> end
-
-	fmu sync.RWMutex // guards wf against Close while a group commit fsyncs it
-	wf  File         // write handle of the active segment
-
-	// Guarded by Spool.ackMu.
-	ackF     File
-	ackDirty bool
-	ackGone  bool
-}
+func (m frameMeta) counts() counts { return counts{frames: 1, bytes: m.bytes, items: int64(m.items)} }
 
 func segmentName(num uint32) string { return fmt.Sprintf("%010d.seg", num) }
 
@@ -194,7 +190,8 @@ type Stats struct {
 	Segments int
 	// CorruptFrames, CorruptBytes and CorruptItems count frames skipped
 	// because they failed a check, and bad regions (each counted as one
-	// frame; their items are unknown and not included).
+	// frame; the items of a region found at Open are unknown and not
+	// included, those of one found by Next are).
 	CorruptFrames int64
 	CorruptBytes  int64
 	CorruptItems  int64
@@ -221,18 +218,18 @@ func (s *Spool) Stats() Stats {
 	st := s.stats
 	st.Frames, st.Bytes, st.Items = s.pending.frames, s.pending.bytes, s.pending.items
 	st.InFlight = len(s.inflight)
-	for _, u := range s.commit.unc {
-		if u.held {
-			st.InFlight--
-		}
-	}
 	st.DiskBytes = s.diskBytes
 	st.Segments = len(s.segs)
 	return st
 }
 
-// Dir returns the spool's folder.
-func (s *Spool) Dir() string { return s.set.Dir }
+// Unread returns the frames and items that Next has yet to yield: pending,
+// not in flight. Frames appended Held are in flight from the start.
+func (s *Spool) Unread() (frames int, items int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending.frames - s.infl.frames, s.pending.items - s.infl.items
+}
 
 func (s *Spool) path(name string) string { return filepath.Join(s.set.Dir, name) }
 
@@ -264,8 +261,9 @@ func (s *Spool) Close() error {
 	}
 	s.ackMu.Unlock()
 	if s.set.Sync {
-		if err := s.fs.SyncDir(s.set.Dir); err != nil {
-			errs = append(errs, fmt.Errorf("fsync folder %q: %w", s.set.Dir, err))
+		s.dirDirty.Store(true) // the ack files created
+		if err := s.syncDirIfDirty(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	s.rmu.Lock()

@@ -21,11 +21,9 @@ func (s *Spool) Sync() error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	var sealed []*segment
-	for _, seg := range s.unsynced {
-		if !seg.deleted { // deleted once every frame was acked: nothing to keep
-			sealed = append(sealed, seg)
-		}
+	sealed := s.unsynced // live segments only: detachLocked drops the others
+	for _, seg := range sealed {
+		seg.unsynced = false
 	}
 	s.unsynced = nil
 	active := s.active
@@ -41,28 +39,43 @@ func (s *Spool) Sync() error {
 	}
 	var errs []error
 	if active != nil {
-		active.fmu.RLock()
-		var err error
-		if active.wf != nil {
-			if err = active.wf.Sync(); err != nil {
-				err = fmt.Errorf("fsync %q: %w", active.path, err)
-			}
-		} else { // sealed since: its handle is gone
-			err = s.syncPath(active.path)
-		}
-		active.fmu.RUnlock()
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, s.syncActive(active))
 	}
 	wg.Wait()
 	close(errc)
 	for err := range errc {
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, err)
 	}
+	errs = append(errs, s.syncAckFiles(segs))
+	s.dirDirty.Store(false)
+	if err := s.fs.SyncDir(s.set.Dir); err != nil {
+		s.dirDirty.Store(true)
+		errs = append(errs, fmt.Errorf("fsync folder %q: %w", s.set.Dir, err))
+	}
+	return errors.Join(errs...)
+}
+
+// syncActive fsyncs the active segment's file. An error fails the writes
+// to it that are not committed yet (see groupCommit).
+func (s *Spool) syncActive(active *segment) error {
+	active.fmu.RLock()
+	defer active.fmu.RUnlock()
+	if active.wf == nil { // sealed since: its handle is gone
+		return s.syncPath(active.path)
+	}
+	err := active.wf.Sync()
+	active.noteSyncErr(err)
+	if err != nil {
+		return fmt.Errorf("fsync %q: %w", active.path, err)
+	}
+	return nil
+}
+
+// syncAckFiles fsyncs the ack files of segs written since their last fsync.
+func (s *Spool) syncAckFiles(segs []*segment) error {
 	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	var errs []error
 	for _, seg := range segs {
 		if seg.ackF != nil && seg.ackDirty {
 			if err := seg.ackF.Sync(); err != nil {
@@ -71,10 +84,6 @@ func (s *Spool) Sync() error {
 			}
 			seg.ackDirty = false
 		}
-	}
-	s.ackMu.Unlock()
-	if err := s.fs.SyncDir(s.set.Dir); err != nil {
-		errs = append(errs, fmt.Errorf("fsync folder %q: %w", s.set.Dir, err))
 	}
 	return errors.Join(errs...)
 }
