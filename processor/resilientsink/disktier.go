@@ -240,6 +240,7 @@ func (q *tieredQueue[T]) nextFrameLocked() (spool.Frame, diskRef, bool, error) {
 	f, ref, ok, err := d.nextLocked()
 	for _, p := range d.problems {
 		lost := problemLoss(p)
+		lost.bytes = min(lost.bytes, d.unread.bytes)
 		d.unread.sub(lost)
 		q.events.dropped(lost.items, reasonCorrupt)
 	}
@@ -281,12 +282,12 @@ func (q *tieredQueue[T]) warnWrite(err error) {
 const frameHeaderBytes = 28
 
 // problemLoss is what a problem found while running takes off the frames
-// not read back: the frames, items and bytes that will never be read.
+// not read back: the spool reports exactly the frames and items it will now
+// never yield. Bytes are the damaged stretch (the whole file for a segment
+// moved aside), so the caller clamps them to what it counts.
 func problemLoss(p spool.Problem) counts {
-	switch p.Kind {
-	case spool.ProblemCorruptFrame, spool.ProblemCorruptRegion:
-		return counts{1, p.Items, p.Bytes}
-	default:
+	if p.Frames == 0 && p.Items == 0 {
 		return counts{}
 	}
+	return counts{int64(p.Frames), p.Items, p.Bytes}
 }

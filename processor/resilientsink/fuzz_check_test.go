@@ -45,11 +45,15 @@ func (r *fuzzRun) checkEnd() {
 
 // excused reports whether an acknowledged batch may be lost without a count:
 // a crash or power cut in or after its life, where the mode does not promise
-// to survive it (memory only; spill; write_ahead without sync at a power cut).
+// to survive it (memory only; spill; write_ahead without sync at a power cut);
+// or a segment file that became unreadable before a restart, which the next
+// Open moves aside without knowing what it held (the disk did not work).
 func (r *fuzzRun) excused(b *fuzzBatch) bool {
 	p := r.base.Persistence
-	for _, l := range r.lives[b.life:] {
+	for i, l := range r.lives[b.life:] {
 		switch {
+		case l.spoiled && b.life+i < len(r.lives)-1:
+			return true
 		case l.end != lifeCrash && l.end != lifePower:
 		case !p.Enabled() || p.Mode == PersistenceModeSpill:
 			return true

@@ -80,6 +80,8 @@ type fuzzLife struct {
 	end   lifeEnd
 	last  fuzzCounts // the last quiescent reading (the final one after a clean Shutdown)
 	fault bool       // a disk fault was injected during this life
+	// spoiled is set when a segment file became unreadable during this life.
+	spoiled bool
 	// stuck is set once a delivery may hang for good (hang without timeout).
 	stuck bool
 	// carried is what the previous life left on disk, to be replayed; -1 if unknown.
@@ -273,7 +275,9 @@ func (r *fuzzRun) fault(arg byte) {
 	case 7:
 		r.disk.inject(memFault{op: memRemove, err: syscall.EIO, times: 1})
 	case 8:
-		r.disk.spoil(".seg", int(arg/10))
+		if r.disk.spoil(".seg", int(arg/10)) {
+			r.life().spoiled = true
+		}
 	case 9:
 		r.disk.inject(memFault{op: memWrite, match: ".ack", err: syscall.EIO, times: 1})
 	}
