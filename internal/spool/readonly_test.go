@@ -151,3 +151,23 @@ func listNames(t *testing.T, dir string) map[string]int64 {
 	}
 	return out
 }
+
+// Count tells what a scanner starting at a position has left, without
+// reading payloads.
+func TestCountFromPosition(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Settings{Dir: dir, SegmentBytes: 200})
+	_, err := s.Append(nil, rec(0, 100), rec(1, 100), rec(2, 100))
+	require.NoError(t, err)
+	frames, items, bytes, err := Count(nil, dir, Position{})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{3, 1 + 2 + 3, 3 * frameSize(100)}, []int64{frames, items, bytes}) // rec(i) has i%7+1 items
+	sc := NewScanner(nil, dir, Position{})
+	defer sc.Close()
+	_, ok, err := sc.Next(nil)
+	require.NoError(t, err)
+	require.True(t, ok)
+	frames, items, bytes, err = Count(nil, dir, sc.Position())
+	require.NoError(t, err)
+	assert.Equal(t, []int64{2, 2 + 3, 2 * frameSize(100)}, []int64{frames, items, bytes})
+}
