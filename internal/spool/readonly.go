@@ -259,3 +259,6 @@ func SegmentNumbers(fsys FS, dir string) ([]uint32, error) {
 	slices.Sort(nums)
 	return nums, nil
 }
+
+// Dir returns the folder the Scanner reads.
+func (s *Scanner) Dir() string { return s.dir }
