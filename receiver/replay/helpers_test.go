@@ -122,7 +122,25 @@ type recorder struct {
 	got  [][]byte
 	docs []plog.Logs
 	fn   func(ctx context.Context, call int, ld plog.Logs) error
-	hook chan struct{} // signalled after each call, if set
+	// waits are closed once the calls reach their count.
+	waits map[int]chan struct{}
+}
+
+// reached returns a channel closed once the pipeline was called n times:
+// a test in a synctest bubble blocks on it, which lets fake time run.
+func (r *recorder) reached(n int) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.waits == nil {
+		r.waits = map[int]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	if len(r.got) >= n {
+		close(ch)
+	} else {
+		r.waits[n] = ch
+	}
+	return ch
 }
 
 func (r *recorder) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
@@ -137,9 +155,12 @@ func (r *recorder) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	if fn != nil {
 		err = fn(ctx, call, ld)
 	}
-	if r.hook != nil {
-		r.hook <- struct{}{}
+	r.mu.Lock()
+	if ch, ok := r.waits[call+1]; ok {
+		close(ch)
+		delete(r.waits, call+1)
 	}
+	r.mu.Unlock()
 	return err
 }
 
@@ -217,4 +238,18 @@ func sumOf(t testing.TB, tel *componenttest.Telemetry, name string) int64 {
 		return -1
 	}
 	return sum.DataPoints[0].Value
+}
+
+// gaugeOf returns the value of a gauge with one data point, or -1.
+func gaugeOf(t testing.TB, tel *componenttest.Telemetry, name string) int64 {
+	t.Helper()
+	m, err := tel.GetMetric(name)
+	if err != nil {
+		return -1
+	}
+	g, ok := m.Data.(metricdata.Gauge[int64])
+	if !ok || len(g.DataPoints) != 1 {
+		return -1
+	}
+	return g.DataPoints[0].Value
 }

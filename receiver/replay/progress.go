@@ -15,11 +15,11 @@ type progressLog struct {
 	logger *zap.Logger
 	every  time.Duration
 
-	begin     time.Time
-	total     int64 // items done + remaining at the start of the pass
-	done      int64 // items replayed in the pass
-	lastAt    time.Time
-	lastDone  int64
+	begin    time.Time
+	total    int64 // items done + remaining at the start of the pass
+	done     int64 // items replayed in the pass
+	lastAt   time.Time
+	lastDone int64
 }
 
 // start begins a pass with remaining items to go.
@@ -30,7 +30,12 @@ func (p *progressLog) start(now time.Time, remaining int64) {
 
 // add counts items replayed at now and logs if a period has passed.
 func (p *progressLog) add(now time.Time, items int, remaining int64) {
+	first := p.done == 0
 	p.done += int64(items)
+	if first { // the rate is measured from the first batch on
+		p.lastAt, p.lastDone = now, p.done
+		return
+	}
 	if now.Sub(p.lastAt) < p.every {
 		return
 	}
