@@ -70,7 +70,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.RateLimit < 0 {
-		errs = append(errs, fmt.Errorf("rate_limit must be 0 or greater, got %v", c.RateLimit))
+		errs = append(errs, fmt.Errorf("rate_limit must be greater than or equal to 0, got %v", c.RateLimit))
 	}
 	if c.Checkpoint == "" {
 		errs = append(errs, errors.New("checkpoint must not be empty"))
@@ -81,7 +81,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("on_done must be one of keep, delete, got %q", c.OnDone))
 	}
 	if c.PollInterval < 0 {
-		errs = append(errs, fmt.Errorf("poll_interval must be 0 or greater, got %v", c.PollInterval))
+		errs = append(errs, fmt.Errorf("poll_interval must be greater than or equal to 0, got %v", c.PollInterval))
 	}
 	return errors.Join(errs...)
 }
