@@ -65,7 +65,10 @@ func TestCheckpointInUseAndOtherSignal(t *testing.T) {
 
 	other := testConfig(t, t.TempDir())
 	require.NoError(t, os.MkdirAll(filepath.Dir(other.Checkpoint), 0o750))
-	require.NoError(t, os.WriteFile(other.Checkpoint, []byte(`{"version":1,"signal":"logs","sources":{}}`), 0o600))
+	cf, cp, err := openCheckpoint(other.Checkpoint, "logs")
+	require.NoError(t, err)
+	require.NoError(t, cf.save(cp))
+	require.NoError(t, cf.close())
 	r3, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), other, consumertest.NewNop())
 	require.NoError(t, err)
 	err = r3.Start(context.Background(), componenttest.NewNopHost())

@@ -80,7 +80,7 @@ func (r *replayReceiver) Start(_ context.Context, _ component.Host) error {
 	if !ok {
 		return fmt.Errorf("checkpoint %q is in use by another replay receiver (in this process or another): give each replay receiver, and each signal, its own checkpoint", r.cfg.Checkpoint)
 	}
-	cp, err := loadCheckpoint(r.cfg.Checkpoint, r.codec.signal)
+	cf, cp, err := openCheckpoint(r.cfg.Checkpoint, r.codec.signal)
 	if err == nil {
 		err = errors.Join(
 			r.tel.RegisterReceiverReplayRemainingItemsCallback(func(_ context.Context, o metric.Int64Observer) error {
@@ -93,14 +93,18 @@ func (r *replayReceiver) Start(_ context.Context, _ component.Host) error {
 			}))
 	}
 	if err != nil {
+		if cf != nil {
+			_ = cf.close()
+		}
 		_ = lock.Unlock()
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.lock, r.cancel, r.done, r.started = lock, cancel, make(chan struct{}), true
-	run := newRun(r, cp)
+	run := newRun(r, cf, cp)
 	go func() {
 		defer close(r.done)
+		defer cf.close()
 		run.loop(ctx)
 	}()
 	return nil

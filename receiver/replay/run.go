@@ -16,6 +16,7 @@ import (
 // run is the state of the replay goroutine; only that goroutine touches it.
 type run struct {
 	r      *replayReceiver
+	cf     *checkpointFile
 	cp     *checkpoint
 	pace   pacer
 	prog   progressLog
@@ -29,9 +30,9 @@ type run struct {
 	fileDiskBytes int64
 }
 
-func newRun(r *replayReceiver, cp *checkpoint) *run {
+func newRun(r *replayReceiver, cf *checkpointFile, cp *checkpoint) *run {
 	return &run{
-		r: r, cp: cp, pace: pacer{rate: r.cfg.RateLimit},
+		r: r, cf: cf, cp: cp, pace: pacer{rate: r.cfg.RateLimit},
 		prog:   progressLog{logger: r.logger, every: progressEvery},
 		failed: map[string]bool{}, warned: map[string]bool{},
 	}
@@ -190,7 +191,7 @@ func (u *run) warnOnce(key, msg string, fields ...zap.Field) {
 // save writes the checkpoint; a failure is logged and retried at the next
 // batch (a restart then repeats more batches, never fewer).
 func (u *run) save() {
-	if err := u.cp.save(u.r.cfg.Checkpoint); err != nil {
+	if err := u.cf.save(u.cp); err != nil {
 		u.warnOnce("checkpoint", "Cannot write the checkpoint; a restart would repeat batches", zap.Error(err))
 	}
 }
