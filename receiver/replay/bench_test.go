@@ -188,4 +188,3 @@ func decodePdataJSON(b *testing.B, path string) int {
 	require.NoError(b, sc.Err())
 	return n
 }
-
