@@ -29,6 +29,9 @@ type progress struct {
 	// Done: the file was fully replayed (and deleted, with on_done delete,
 	// unless that failed).
 	Done bool `json:"done,omitempty"`
+	// Filtered: letters of a dead-letter folder were passed over (other
+	// reasons or another signal), so on_done delete keeps its segments.
+	Filtered bool `json:"filtered,omitempty"`
 }
 
 // The checkpoint file holds two slots of equal size (the file is two slots

@@ -30,11 +30,17 @@ func (u *run) done(s source, p *progress) {
 }
 
 // deleteReplayed deletes the segment files of a dead-letter folder that
-// were fully replayed. The newest segment is deleted only when no writer
+// were fully replayed, unless letters in it were passed over (reasons, or
+// another signal): those are not this receiver's to delete. The newest segment is deleted only when no writer
 // holds the folder (its lock is free): a running processor appends to it.
 // Once every segment is gone, the position goes back to the start, since a
 // writer opening the empty folder numbers its segments from 1 again.
 func (u *run) deleteReplayed(s source, p *progress) {
+	if p.Filtered {
+		u.warnOnce(s.path+"/filtered", "Kept the dead-letter folder despite on_done: delete: it holds letters this receiver passes over (other reasons or another signal)",
+			zap.String("path", s.path))
+		return
+	}
 	nums, err := spool.SegmentNumbers(nil, s.path)
 	if err != nil || len(nums) == 0 {
 		return

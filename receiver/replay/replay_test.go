@@ -118,3 +118,23 @@ func TestOnDoneDelete(t *testing.T) {
 	}, waitFor, tick)
 	assert.Equal(t, wantBytes(t, batches(0, 4, 1)), rec.calls())
 }
+
+// on_done: delete never deletes dead letters the reasons filter passed
+// over.
+func TestOnDoneDeleteKeepsFilteredLetters(t *testing.T) {
+	dead := filepath.Join(t.TempDir(), "dead")
+	writeLetters(t, dead, batches(0, 4, 1), "expired", "permanent_error")
+	cfg := testConfig(t, dead)
+	cfg.OnDone = OnDoneDelete
+	cfg.Reasons = []string{"expired"}
+	rec := &recorder{}
+	r := start(t, cfg, rec, nil)
+	waitCalls(t, rec, 2)
+	require.NoError(t, r.Shutdown(context.Background())) // the pass, deletion included, is over
+	segs, err := filepath.Glob(filepath.Join(dead, "*.seg"))
+	require.NoError(t, err)
+	assert.Len(t, segs, 1, "the permanent_error letters are still there")
+	all := &recorder{}
+	start(t, testConfig(t, dead), all, nil)
+	waitCalls(t, all, 4)
+}

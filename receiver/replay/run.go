@@ -162,10 +162,12 @@ func (u *run) replayFolder(ctx context.Context, s source, p *progress) {
 			u.warnOnce(s.path+"/signal", "Skipped dead letters of another signal: give that signal its own replay pipeline",
 				zap.String("path", s.path), zap.String("found", l.Signal), zap.String("signal", u.r.codec.signal))
 			advance()
+			p.Filtered = true
 			continue
 		}
 		if u.r.reasons != nil && !u.r.reasons[l.Reason] {
 			advance()
+			p.Filtered = true
 			continue
 		}
 		if !u.deliver(ctx, s, l.Payload, false, &l, advance) {
