@@ -29,6 +29,7 @@ type Reader struct {
 	src     io.Reader
 	closers []io.Closer
 	counter *countingReader
+	file    *os.File // a plain file Open opened: Skip seeks in it
 	format  Format
 	comp    Compression
 
@@ -54,6 +55,9 @@ func Open(path string) (*Reader, error) {
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
 	r.closers = append(r.closers, f)
+	if r.comp == CompressionNone {
+		r.file = f
+	}
 	return r, nil
 }
 
@@ -102,6 +106,9 @@ func (r *Reader) Close() error {
 // Offset returned before. It fails with io.ErrUnexpectedEOF if the stream
 // is shorter.
 func (r *Reader) Skip(n int64) error {
+	if r.file != nil && r.start == r.end && n > 0 {
+		return r.seek(n)
+	}
 	for n > 0 {
 		if r.start == r.end {
 			if err := r.fill(); err != nil {
@@ -116,6 +123,23 @@ func (r *Reader) Skip(n int64) error {
 		n -= int64(k)
 	}
 	r.scan = r.start
+	return nil
+}
+
+// seek skips n bytes of a plain file without reading them.
+func (r *Reader) seek(n int64) error {
+	fi, err := r.file.Stat()
+	if err != nil {
+		return fmt.Errorf("skip to offset %d: %w", r.off+n, err)
+	}
+	pos := r.counter.n + n
+	if fi.Size() < pos {
+		return fmt.Errorf("skip to offset %d: %w", r.off+n, io.ErrUnexpectedEOF)
+	}
+	if _, err := r.file.Seek(pos, io.SeekStart); err != nil {
+		return fmt.Errorf("skip to offset %d: %w", r.off+n, err)
+	}
+	r.counter.n, r.off = pos, r.off+n
 	return nil
 }
 

@@ -120,6 +120,11 @@ func TestReadFormatsAndCompressions(t *testing.T) {
 				defer r2.Close()
 				require.NoError(t, r2.Skip(saved))
 				assert.Equal(t, rest, readRest(t, r2), "resumed after record 123")
+
+				r3, err := Open(path)
+				require.NoError(t, err)
+				defer r3.Close()
+				require.ErrorIs(t, r3.Skip(int64(len(encode(t, f, recs)))+1), io.ErrUnexpectedEOF, "a file shorter than the offset")
 			})
 		}
 	}
