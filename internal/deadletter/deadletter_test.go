@@ -161,3 +161,33 @@ func TestDecodeEnvelopeRejects(t *testing.T) {
 	bad[5] = 200
 	require.ErrorIs(t, decodeEnvelope(bad, &l), ErrBadEnvelope)
 }
+
+// Segment files a replay deleted (on_done: delete) give their budget back:
+// a Write that finds the budget full counts the folder afresh.
+func TestBudgetReclaimedAfterReplayDeletes(t *testing.T) {
+	dir := t.TempDir()
+	w := openW(t, Settings{Dir: dir, MaxBytes: 400, SegmentBytes: 100})
+	l := letter(1)
+	l.Payload = make([]byte, 60)
+	n := 0
+	for ; n < 20; n++ {
+		l.Dropped = time.Unix(int64(100+n), 0)
+		if err := w.Write(l); err != nil {
+			require.ErrorIs(t, err, spool.ErrFull)
+			break
+		}
+	}
+	require.Positive(t, n)
+	// A replay deletes every segment but the newest (the writer's).
+	nums, err := spool.SegmentNumbers(nil, dir)
+	require.NoError(t, err)
+	require.Greater(t, len(nums), 1)
+	for _, num := range nums[:len(nums)-1] {
+		require.NoError(t, os.Remove(filepath.Join(dir, fmt.Sprintf("%010d.seg", num))))
+	}
+	l.Dropped = time.Unix(1000, 0)
+	require.NoError(t, w.Write(l), "the deleted letters' budget is back")
+	assert.Equal(t, int64(2), w.Stats().Letters, "counted afresh: the deleted letters are gone")
+	got := readAll(t, NewReader(dir, Position{}))
+	assert.Len(t, got, 2, "the newest segment's letter and the new one")
+}

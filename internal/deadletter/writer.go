@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/resilientsink/resilientsink/internal/spool"
 )
@@ -33,7 +36,8 @@ type Settings struct {
 // show.
 type Stats struct {
 	// Bytes is the size of the folder's segment files, as this Writer
-	// knows it (letters a replay deleted count until the next Open).
+	// knows it: segment files a replay deleted count until a Write finds
+	// the budget full and the Writer counts afresh.
 	Bytes int64
 	// LimitBytes is Settings.MaxBytes.
 	LimitBytes int64
@@ -47,15 +51,27 @@ type Stats struct {
 // Close. It is safe for concurrent use. The zero Writer is not usable; use
 // Open.
 type Writer struct {
-	sp  *spool.Spool
-	max int64
+	set Settings
 
-	mu  sync.Mutex
-	buf []byte // envelope encoding buffer, guarded by mu
+	mu     sync.Mutex
+	sp     *spool.Spool // replaced by reclaim, nil if its reopen failed; guarded by mu
+	closed bool         // guarded by mu
+	buf []byte       // envelope encoding buffer, guarded by mu
+	// lastCheck is the drop time of the last letter that made reclaim
+	// look at the folder (at most once a second).
+	lastCheck time.Time
 }
 
 // Open opens (creates) the dead-letter folder set.Dir and takes its lock.
 func Open(set Settings) (*Writer, error) {
+	sp, err := openSpool(set)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{set: set, sp: sp}, nil
+}
+
+func openSpool(set Settings) (*spool.Spool, error) {
 	sp, err := spool.Open(spool.Settings{
 		Dir: set.Dir, MaxBytes: set.MaxBytes, Sync: set.Sync,
 		SegmentBytes: set.SegmentBytes, OnProblem: set.OnProblem,
@@ -63,7 +79,7 @@ func Open(set Settings) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open dead-letter folder: %w", err)
 	}
-	return &Writer{sp: sp, max: set.MaxBytes}, nil
+	return sp, nil
 }
 
 // Write stores one letter as one frame: the envelope and the payload, with
@@ -72,9 +88,16 @@ func Open(set Settings) (*Writer, error) {
 // error wraps spool.ErrFull; any error means the letter was not kept.
 func (w *Writer) Write(l Letter) error {
 	w.mu.Lock()
+	if err := w.reopenLocked(); err != nil {
+		w.mu.Unlock()
+		return fmt.Errorf("write dead letter (%s, %d items): %w", l.Reason, l.Items, err)
+	}
 	w.buf = appendEnvelope(w.buf[:0], l)
 	rec := spool.Record{Payload: w.buf, Items: uint32(min(max(l.Items, 0), math.MaxUint32)), Time: unixNano(l.Dropped)}
 	_, err := w.sp.Append(nil, rec)
+	if errors.Is(err, spool.ErrFull) && w.reclaimLocked(l.Dropped) {
+		_, err = w.sp.Append(nil, rec)
+	}
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil // do not keep one huge batch's buffer
 	}
@@ -83,17 +106,83 @@ func (w *Writer) Write(l Letter) error {
 		err = ErrClosed
 	}
 	if err != nil {
-		return fmt.Errorf("write dead letter (%s, %d items) to %q: %w", l.Reason, l.Items, w.sp.Dir(), err)
+		return fmt.Errorf("write dead letter (%s, %d items) to %q: %w", l.Reason, l.Items, w.set.Dir, err)
 	}
 	return nil
 }
 
 // Stats returns the bytes used and the budget.
 func (w *Writer) Stats() Stats {
-	st := w.sp.Stats()
-	return Stats{Bytes: st.DiskBytes, LimitBytes: w.max, Letters: int64(st.Frames), Items: st.Items}
+	var st spool.Stats
+	w.mu.Lock()
+	if w.sp != nil {
+		st = w.sp.Stats()
+	}
+	w.mu.Unlock()
+	return Stats{Bytes: st.DiskBytes, LimitBytes: w.set.MaxBytes, Letters: int64(st.Frames), Items: st.Items}
+}
+
+// reclaimLocked gives back the budget of segment files a replay deleted
+// (the spool counts a segment until it is acked, and dead letters are
+// never acked): when the folder's segment files take less than the spool
+// counts, the spool is closed and opened again, which counts afresh. It
+// looks at most once a second of drop time, and reports whether it
+// reopened. Callers hold w.mu.
+func (w *Writer) reclaimLocked(now time.Time) bool {
+	if !now.After(w.lastCheck.Add(time.Second)) && !w.lastCheck.IsZero() {
+		return false
+	}
+	w.lastCheck = now
+	onDisk, err := segmentBytes(w.set.Dir)
+	if err != nil || onDisk >= w.sp.Stats().DiskBytes {
+		return false
+	}
+	_ = w.sp.Close() // what it wrote is on disk; an fsync error is Sync's to report
+	w.sp = nil
+	return w.reopenLocked() == nil
+}
+
+// reopenLocked opens the spool again after a reclaim whose reopen failed
+// (a replay held the folder's lock for a moment). Callers hold w.mu.
+func (w *Writer) reopenLocked() error {
+	if w.closed {
+		return ErrClosed
+	}
+	if w.sp != nil {
+		return nil
+	}
+	sp, err := openSpool(w.set)
+	if err != nil {
+		return err
+	}
+	w.sp = sp
+	return nil
+}
+
+// segmentBytes sums the sizes of the segment files in dir.
+func segmentBytes(dir string) (int64, error) {
+	nums, err := spool.SegmentNumbers(nil, dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, num := range nums {
+		fi, err := os.Stat(filepath.Join(dir, fmt.Sprintf("%010d.seg", num)))
+		if err == nil {
+			n += fi.Size()
+		}
+	}
+	return n, nil
 }
 
 // Close fsyncs what was written (with Sync), closes the files and releases
 // the lock. A second Close returns nil.
-func (w *Writer) Close() error { return w.sp.Close() }
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	if w.sp == nil {
+		return nil
+	}
+	return w.sp.Close()
+}
