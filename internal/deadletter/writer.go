@@ -56,7 +56,7 @@ type Writer struct {
 	mu     sync.Mutex
 	sp     *spool.Spool // replaced by reclaim, nil if its reopen failed; guarded by mu
 	closed bool         // guarded by mu
-	buf []byte       // envelope encoding buffer, guarded by mu
+	buf    []byte       // envelope encoding buffer, guarded by mu
 	// lastCheck is the drop time of the last letter that made reclaim
 	// look at the folder (at most once a second).
 	lastCheck time.Time
