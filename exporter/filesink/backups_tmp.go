@@ -1,15 +1,15 @@
 package filesink // import "github.com/resilientsink/resilientsink/exporter/filesink"
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/otlpfile"
 )
 
 // recoverTmps deals with the .tmp files of compressions that did not
@@ -69,22 +69,16 @@ func checkArchive(path string) error {
 		return err
 	}
 	defer f.Close()
-	var r io.Reader
+	c := otlpfile.CompressionGzip
 	if strings.HasSuffix(strings.TrimSuffix(path, ".tmp"), ".zst") {
-		z, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return fmt.Errorf("not a whole archive: %w", err)
-		}
-		defer z.Close()
-		r = z
-	} else {
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("not a whole archive: %w", err)
-		}
-		r = z
+		c = otlpfile.CompressionZstd
 	}
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	z, err := otlpfile.Decompress(f, c)
+	if err != nil {
+		return fmt.Errorf("not a whole archive: %w", err)
+	}
+	defer z.Close()
+	if _, err := io.Copy(io.Discard, z); err != nil {
 		return fmt.Errorf("not a whole archive: %w", err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/resilientsink/resilientsink/internal/otlpfile"
 	"github.com/resilientsink/resilientsink/internal/otlpjson"
 )
 
@@ -49,7 +50,8 @@ var (
 // maxFrameBytes is the largest proto request written (1 GiB). Start-up
 // repair reads a larger frame length as corruption, never as a torn frame,
 // so a damaged header cannot make it cut more than this.
-const maxFrameBytes = 1 << 30
+// It is the readers' limit too (internal/otlpfile).
+const maxFrameBytes = otlpfile.MaxFrameBytes
 
 func appendFrame(dst, msg []byte) ([]byte, error) {
 	if len(msg) > maxFrameBytes {

@@ -3,7 +3,6 @@ package filesink // import "github.com/resilientsink/resilientsink/exporter/file
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 
 	"go.uber.org/zap"
+
+	"github.com/resilientsink/resilientsink/internal/otlpfile"
 )
 
 // maxTailChecks bounds how many trailing records start-up checks.
@@ -53,42 +54,19 @@ func planRepair(f io.ReaderAt, size int64, format Format) (repairPlan, error) {
 	return planJSON(f, size)
 }
 
-// detectFormat tells the format of a file from its first bytes. A json file
-// starts with '{' (after zeros, if a power loss zeroed its first block), a
-// proto file with a frame length and 0x0a, the tag of the request's only
-// field. found is "" when the file is too short or all zeros to tell (any
-// format's repair handles it); ok is false for content of neither format.
-func detectFormat(head []byte) (found Format, ok bool) {
-	if len(head) > 0 && head[0] == '{' {
-		return FormatJSON, true
-	}
-	if len(head) > 4 && head[4] == 0x0a {
-		if n := binary.BigEndian.Uint32(head); n > 0 && n <= maxFrameBytes {
-			return FormatProto, true
-		}
-	}
-	if rest := bytes.TrimLeft(head, "\x00"); len(rest) > 0 && rest[0] == '{' {
-		return FormatJSON, true
-	}
-	if len(head) <= 4 || head[0] == 0 {
-		return "", true
-	}
-	return "", false
-}
-
 // checkFormat fails when the file holds records of another format, or
 // records of neither: start-up never rewrites a file it does not understand.
 func (w *writer) checkFormat(f file, size int64) error {
-	head := make([]byte, min(size, 4096))
+	head := make([]byte, min(size, otlpfile.DetectHeadBytes))
 	if err := readFull(f, head, 0); err != nil {
 		return fmt.Errorf("read start of %q: %w", w.set.path, err)
 	}
-	found, ok := detectFormat(head)
+	found, ok := otlpfile.DetectFormat(head)
 	if !ok {
 		return fmt.Errorf("%q holds neither json nor proto records (it starts with %q): refusing to append to it",
 			w.set.path, head[:min(len(head), 9)])
 	}
-	if found != "" && found != w.set.format {
+	if found != "" && Format(found) != w.set.format {
 		return fmt.Errorf("%q holds %s records, but format is %s: set format: %s or use another path",
 			w.set.path, found, w.set.format, found)
 	}
