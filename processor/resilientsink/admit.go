@@ -80,8 +80,8 @@ func (q *tieredQueue[T]) apply(ctx context.Context, a *admission[T], d decision)
 		return q.spillUnlock(a)
 	case actDrop:
 		q.mu.Unlock()
+		q.dropData(&a.b, d.reason, "")
 		q.sig.unref(a.b.data)
-		q.events.dropped(int64(a.b.items), d.reason)
 		return true, nil
 	case actRefuse:
 		q.mu.Unlock()
@@ -135,7 +135,7 @@ func (q *tieredQueue[T]) tooLarge(a *admission[T], why string) error {
 	if q.cfg.Overflow == OverflowPolicyReject || q.cfg.Overflow == OverflowPolicyBlock {
 		return consumererror.NewPermanent(fmt.Errorf("%w: %s", errTooLarge, why))
 	}
-	q.events.dropped(int64(a.b.items), reasonTooLarge)
+	q.dropData(&a.b, reasonTooLarge, why)
 	return nil
 }
 
@@ -188,8 +188,8 @@ func (q *tieredQueue[T]) noRoomUnlock(a *admission[T], why error) error {
 	case OverflowPolicyReject, OverflowPolicyBlock:
 		return q.refuse(a, fmt.Errorf("%w: %w", errQueueFull, why))
 	default:
+		q.dropData(&a.b, reasonOverflow, why.Error())
 		q.sig.unref(a.b.data)
-		q.events.dropped(int64(a.b.items), reasonOverflow)
 		return nil
 	}
 }

@@ -5,6 +5,7 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -118,9 +119,51 @@ type Config struct {
 	// Backpressure bounds the delay a refused client is told to wait before it
 	// comes back (gRPC RetryInfo, HTTP Retry-After).
 	Backpressure BackpressureConfig `mapstructure:"backpressure"`
+	// DeadLetter keeps batches dropped for the configured reasons in a folder,
+	// with why, so that the replay receiver can send them again.
+	DeadLetter DeadLetterConfig `mapstructure:"dead_letter"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// DeadLetterConfig configures the dead-letter folder.
+type DeadLetterConfig struct {
+	// Directory is where dead letters are kept; empty turns them off. An
+	// instance keeps its own folder below it, named as for persistence
+	// (processor ID and signal).
+	Directory string `mapstructure:"directory"`
+	// Reasons are the drop reasons whose batches are kept: permanent_error,
+	// retries_exhausted, expired, too_large, panic, overflow, shutdown.
+	Reasons []string `mapstructure:"reasons"`
+	// MaxMegabytes is the folder's budget; past it a drop is a plain drop
+	// again (counted, logged).
+	MaxMegabytes int `mapstructure:"max_megabytes"`
+	// Sync fsyncs each dead letter before counting it kept.
+	Sync bool `mapstructure:"sync"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// deadLetterReasons are the drop reasons a dead letter may keep: those of a
+// batch whose data is still at hand (corrupt and spill_failed are not).
+var deadLetterReasons = []dropReason{reasonPermanentError, reasonRetriesExhausted, reasonExpired, reasonTooLarge, reasonPanic, reasonOverflow, reasonShutdown}
+
+// Enabled reports whether dead letters are kept.
+func (c *DeadLetterConfig) Enabled() bool { return c.Directory != "" }
+
+// Validate checks the dead_letter section.
+func (c *DeadLetterConfig) Validate() error {
+	for _, r := range c.Reasons {
+		if !slices.ContainsFunc(deadLetterReasons, func(d dropReason) bool { return d.String() == r }) {
+			return fmt.Errorf("reasons must each be one of permanent_error, retries_exhausted, expired, too_large, panic, overflow, shutdown, got %q", r)
+		}
+	}
+	if c.MaxMegabytes <= 0 || c.MaxMegabytes > maxDiskMegabytes {
+		return fmt.Errorf("max_megabytes must be between 1 and %d, got %d", maxDiskMegabytes, c.MaxMegabytes)
+	}
+	return nil
 }
 
 // BackpressureConfig bounds the delay a refusal tells the client to wait.

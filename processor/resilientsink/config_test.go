@@ -108,6 +108,15 @@ func TestLoadConfig(t *testing.T) {
 			return c
 		}()},
 		{name: "backpressure_max_below_min", wantErr: "backpressure: retry_after_max must be at least retry_after_min (5s) and at most 8760h0m0s, got 2s"},
+		{name: "dead_letter", want: func() *Config {
+			c := createDefaultConfig().(*Config)
+			c.DeadLetter.Directory = "/var/lib/otelcol/dead"
+			c.DeadLetter.Reasons = []string{"permanent_error", "overflow"}
+			c.DeadLetter.MaxMegabytes = 64
+			c.DeadLetter.Sync = true
+			return c
+		}()},
+		{name: "dead_letter_reason_typo", wantErr: `dead_letter: reasons must each be one of permanent_error, retries_exhausted, expired, too_large, panic, overflow, shutdown, got "permanent"`},
 		{name: "backpressure_min_zero", wantErr: "backpressure: retry_after_min must be greater than 0 and at most 8760h0m0s, got 0s"},
 	}
 	for _, tt := range tests {

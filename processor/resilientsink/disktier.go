@@ -55,6 +55,9 @@ type diskTier struct {
 type feedHand struct {
 	ref diskRef
 	c   counts
+	// payload and arrived are the frame's, for a dead letter if it is evicted.
+	payload []byte
+	arrived time.Time
 	// evicted: drop_oldest took it meanwhile (counted); the feeder acks it.
 	evicted bool
 }
@@ -249,25 +252,27 @@ func (q *tieredQueue[T]) nextFrameLocked() (spool.Frame, diskRef, bool, error) {
 	return f, ref, ok, err
 }
 
-// evictUnreadLocked drops the oldest frame not read back: the feeder's hand
-// (which the feeder then acks), else the next frame on disk, acked here. It
-// returns what it dropped, for the caller to count.
-func (q *tieredQueue[T]) evictUnreadLocked() (counts, bool) {
+// evictUnreadLocked drops (reason overflow) the oldest frame not read back:
+// the feeder's hand (which the feeder then acks), else the next frame on
+// disk, acked here.
+func (q *tieredQueue[T]) evictUnreadLocked() bool {
 	d := q.disk
 	if h := d.hand; h != nil && !h.evicted {
 		h.evicted = true
 		d.unread.sub(h.c)
-		return h.c, true
+		q.dropFrame(h.payload, h.c.items, h.arrived, reasonOverflow)
+		return true
 	}
 	f, ref, ok, err := q.nextFrameLocked()
 	if err != nil || !ok {
-		return counts{}, false
+		return false
 	}
 	c := counts{1, int64(f.Items), frameHeaderBytes + int64(len(f.Payload))}
 	d.unread.sub(c)
+	q.dropFrame(f.Payload, c.items, time.Unix(0, f.Time), reasonOverflow)
 	d.ack(ref, &q.ackWarn)
 	q.drained.add(time.Unix(0, q.lastNow.Load()), 0, 0, c.bytes)
-	return c, true
+	return true
 }
 
 // warnWrite logs a failed write to disk, at most once per dropWarnInterval.

@@ -45,6 +45,9 @@ const (
 	defaultPersistenceMaxMegabytes = 1024
 	defaultPersistenceSync         = true
 
+	defaultDeadLetterMaxMegabytes = 1024
+	defaultDeadLetterSync         = false
+
 	defaultRetryAfterMin = time.Second
 	defaultRetryAfterMax = 30 * time.Second
 )
@@ -93,6 +96,11 @@ func createDefaultConfig() component.Config {
 			Mode:         defaultPersistenceMode,
 			MaxMegabytes: defaultPersistenceMaxMegabytes,
 			Sync:         defaultPersistenceSync,
+		},
+		DeadLetter: DeadLetterConfig{
+			Reasons:      []string{"permanent_error", "retries_exhausted", "expired", "too_large", "panic"},
+			MaxMegabytes: defaultDeadLetterMaxMegabytes,
+			Sync:         defaultDeadLetterSync,
 		},
 		Backpressure: BackpressureConfig{
 			RetryAfterMin: defaultRetryAfterMin,

@@ -44,7 +44,7 @@ func (q *tieredQueue[T]) feed(ctx context.Context) {
 			}
 			continue
 		}
-		h := &feedHand{ref: ref, c: counts{1, int64(f.Items), frameHeaderBytes + int64(len(f.Payload))}}
+		h := &feedHand{ref: ref, c: counts{1, int64(f.Items), frameHeaderBytes + int64(len(f.Payload))}, payload: f.Payload, arrived: time.Unix(0, f.Time)}
 		q.disk.hand = h
 		q.mu.Unlock()
 		data, derr := q.sig.unmarshal(f.Payload)

@@ -42,7 +42,8 @@ const fuzzSlowDelivery = 4 * time.Second
 // fuzzDelivery is one successful delivery.
 type fuzzDelivery struct {
 	id, items, life, step int
-	// late is set for a delivery that completed after its life shut down
+	// late is set for a delivery that completed after its life began to
+	// shut down
 	// (abandoned by Shutdown, dsSlow).
 	late bool
 }
@@ -60,10 +61,20 @@ type fuzzRecorder struct {
 	panicked  map[int]int // id -> panics
 	attempts  map[int]int // id -> deliveries attempted (any outcome)
 	killed    map[int]bool
+	// stopping marks lives whose Shutdown began: a slow delivery that ends
+	// then may have been abandoned at the deadline (and written to disk).
+	stopping map[int]bool
 }
 
 func newFuzzRecorder() *fuzzRecorder {
-	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}, killed: map[int]bool{}}
+	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}, killed: map[int]bool{}, stopping: map[int]bool{}}
+}
+
+// stop notes that life n's Shutdown begins.
+func (r *fuzzRecorder) stop(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopping[n] = true
 }
 
 func (r *fuzzRecorder) set(m dsMode) {
@@ -159,7 +170,7 @@ func (s *fuzzSink) lateAccept(id, items int) error {
 	if r.killed[s.life] {
 		return errFuzzDead
 	}
-	r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step, late: s.life != r.life})
+	r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step, late: s.life != r.life || r.stopping[s.life]})
 	return nil
 }
 

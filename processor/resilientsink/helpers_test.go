@@ -256,26 +256,27 @@ func (h *harness) dropped(reason string) int64 {
 }
 
 // accounts is the accounting read from telemetry; queued counts memory and disk.
-type accounts struct{ incoming, replayed, sent, dropped, refused, queued int64 }
+type accounts struct{ incoming, replayed, sent, dropped, deadLettered, refused, queued int64 }
 
 func (h *harness) accounts() accounts {
 	s := h.collect()
 	return accounts{
-		incoming: s.sum(h.t, "incoming_items"),
-		replayed: s.sum(h.t, "replayed_items"),
-		sent:     s.sum(h.t, "sent_items"),
-		dropped:  s.sum(h.t, "dropped_items"),
-		refused:  s.sum(h.t, "refused_items"),
-		queued:   s.sum(h.t, "queue_items") + s.sum(h.t, "disk_items"),
+		incoming:     s.sum(h.t, "incoming_items"),
+		replayed:     s.sum(h.t, "replayed_items"),
+		sent:         s.sum(h.t, "sent_items"),
+		dropped:      s.sum(h.t, "dropped_items"),
+		deadLettered: s.sum(h.t, "dead_lettered_items"),
+		refused:      s.sum(h.t, "refused_items"),
+		queued:       s.sum(h.t, "queue_items") + s.sum(h.t, "disk_items"),
 	}
 }
 
-// requireBalanced checks incoming + replayed = sent + dropped + refused +
-// queued and that the downstream received exactly sent items.
+// requireBalanced checks incoming + replayed = sent + dropped + dead_lettered
+// + refused + queued and that the downstream received exactly sent items.
 func (h *harness) requireBalanced() accounts {
 	h.t.Helper()
 	a := h.accounts()
-	require.Equal(h.t, a.incoming+a.replayed, a.sent+a.dropped+a.refused+a.queued, "accounting: %+v", a)
+	require.Equal(h.t, a.incoming+a.replayed, a.sent+a.dropped+a.deadLettered+a.refused+a.queued, "accounting: %+v", a)
 	require.Equal(h.t, a.sent, h.down.items.Load(), "downstream received exactly sent items")
 	return a
 }
@@ -293,3 +294,6 @@ func (q *tieredQueue[T]) discardQueued(o outcome) {
 		q.endLocked(b, o)
 	}
 }
+
+// id is the component ID of the harness's instance.
+func (h *harness) id() component.ID { return h.p.id }

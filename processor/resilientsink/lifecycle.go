@@ -37,10 +37,22 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 	if l.started || l.stopped {
 		return nil
 	}
+	if c.cfg.DeadLetter.Enabled() {
+		dir := instanceFolder(c.cfg.DeadLetter.Directory, c.id, c.sig.name)
+		d, err := openDeadLetters(c.cfg.DeadLetter, dir, c.logger)
+		if err != nil {
+			return err
+		}
+		c.q.dead.Store(d)
+		c.tel.keepsDead = d.keep
+	}
 	mode := "off"
 	if c.folder != "" {
 		d, err := openDiskTier(c.cfg.Persistence, c.folder, c.logger, c.fs)
 		if err != nil {
+			if dl := c.q.dead.Swap(nil); dl != nil {
+				_ = dl.w.Close()
+			}
 			return err
 		}
 		found := c.q.attachDisk(d)
@@ -124,6 +136,11 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 		}
 	}
 	c.q.sweep(abandoned, deadline)
+	if d := c.q.dead.Load(); d != nil {
+		if err := d.w.Close(); err != nil {
+			c.logger.Error("Could not close the dead-letter folder", zap.String("folder", d.dir), zap.Error(err))
+		}
+	}
 	c.tel.closed.Store(true)
 	c.tel.flush(ctx)
 	c.tel.tb.Shutdown()

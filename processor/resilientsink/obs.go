@@ -50,6 +50,8 @@ type telemetry struct {
 	// closed is set by Shutdown, which unregisters the collection
 	// callbacks: later counts are flushed at once.
 	closed atomic.Bool
+	// keepsDead says which reasons' dead_lettered series exist from Start.
+	keepsDead [numReasons]bool
 	// droppedTotal counts dropped items by reason, for the log lines.
 	droppedTotal [numReasons]atomic.Int64
 	dropWarn     sometimes
@@ -95,6 +97,7 @@ type pendingCounts struct {
 	incoming     atomic.Int64 // callers
 	refused      atomic.Int64
 	dropped      [numReasons]atomic.Int64
+	deadLettered [numReasons]atomic.Int64
 	_            cacheLinePad
 	sent         atomic.Int64 // workers
 	sendFailures atomic.Int64
@@ -126,6 +129,7 @@ func (t *telemetry) flush(ctx context.Context) {
 	add(t.tb.ProcessorResilientsinkReplayedItems, &p.replayed, t.plain)
 	for r := range numReasons {
 		add(t.tb.ProcessorResilientsinkDroppedItems, &p.dropped[r], t.droppedOpts[r])
+		add(t.tb.ProcessorResilientsinkDeadLetteredItems, &p.deadLettered[r], t.droppedOpts[r])
 	}
 	for s := range p.transitions {
 		add(t.tb.ProcessorResilientsinkBreakerTransitions, &p.transitions[s], t.transitions[s])
@@ -148,6 +152,11 @@ func (t *telemetry) exportZeros(ctx context.Context) {
 	}
 	for r := range numReasons {
 		tb.ProcessorResilientsinkDroppedItems.Add(ctx, 0, t.droppedOpts[r]...)
+	}
+	for r := range numReasons {
+		if t.keepsDead[r] {
+			tb.ProcessorResilientsinkDeadLetteredItems.Add(ctx, 0, t.droppedOpts[r]...)
+		}
 	}
 	for s := range t.transitions {
 		tb.ProcessorResilientsinkBreakerTransitions.Add(ctx, 0, t.transitions[s]...)
@@ -182,6 +191,8 @@ func (c *core[T]) registerGauges() error {
 		tb.RegisterProcessorResilientsinkDiskItemsCallback(obs(func(s stats) int64 { return s.diskItems })),
 		tb.RegisterProcessorResilientsinkDiskBytesCallback(obs(func(stats) int64 { return c.q.diskBytes() })),
 		tb.RegisterProcessorResilientsinkDiskLimitBytesCallback(obs(constant(diskLimit))),
+		tb.RegisterProcessorResilientsinkDeadLetterBytesCallback(obs(func(stats) int64 { b, _ := c.q.dead.Load().stats(); return b })),
+		tb.RegisterProcessorResilientsinkDeadLetterLimitBytesCallback(obs(func(stats) int64 { _, l := c.q.dead.Load().stats(); return l })),
 		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(ctx context.Context, o metric.Float64Observer) error {
 			c.tel.flush(ctx)
 			now := c.q.readClock()
@@ -218,6 +229,15 @@ func (t *telemetry) dropped(items int64, r dropReason) {
 	if r != reasonShutdown {
 		t.warnDropped(items, r)
 	}
+}
+
+// deadLettered counts items kept as dead letters (the queue calls it).
+func (t *telemetry) deadLettered(items int64, r dropReason) {
+	if items <= 0 {
+		return
+	}
+	t.pending.deadLettered[r].Add(items)
+	t.flushIfClosed()
 }
 
 // spilled counts items written to disk (the queue calls it).

@@ -185,11 +185,9 @@ func (q *tieredQueue[T]) makeDiskRoomLocked(n int64) bool {
 	}
 	q.clearVictims(victims)
 	for !q.disk.fitsLocked(n) {
-		c, ok := q.evictUnreadLocked()
-		if !ok {
+		if !q.evictUnreadLocked() {
 			return false
 		}
-		q.events.dropped(c.items, reasonOverflow)
 	}
 	return true
 }

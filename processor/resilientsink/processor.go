@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/processor"
@@ -28,7 +29,8 @@ type core[T any] struct {
 	tel     *telemetry
 	breaker *cbreaker.Breaker // nil when disabled
 	logger  *zap.Logger
-	// name is the instance's processor attribute, for messages.
+	// id is the component ID; name the instance's processor attribute, for messages.
+	id   component.ID
 	name string
 	// folder is the instance's persistence folder; "" when off.
 	folder string
@@ -73,6 +75,7 @@ func newCore[T any](set processor.Settings, cfg *Config, sig signal[T]) (*core[T
 		sig:          sig,
 		tel:          newTelemetry(tb, attrs, set.Logger),
 		logger:       set.Logger,
+		id:           set.ID,
 		name:         attrs[0].Value.AsString(),
 		freeInstance: freeInstance,
 	}

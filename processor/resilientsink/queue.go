@@ -33,6 +33,10 @@ type batch[T any] struct {
 	disk diskRef
 	// frameBytes is the size of that frame, what it holds of the disk budget.
 	frameBytes int64
+	// attempts counts deliveries tried; lastErr is the last one's error
+	// text (for a dead letter).
+	attempts int
+	lastErr  string
 }
 
 // counts sums batches (or frames), their items and their bytes.
@@ -58,6 +62,7 @@ type hand[T any] struct {
 // and must not take it.
 type queueEvents interface {
 	dropped(items int64, r dropReason)
+	deadLettered(items int64, r dropReason)
 	spilled(items int64)
 	sent(items int64)
 }
@@ -93,7 +98,9 @@ type tieredQueue[T any] struct {
 	// in progress that will be held; inHands and appending are those parts.
 	mem, inHands, appending counts
 	// disk is the disk tier; nil without persistence.
-	disk   *diskTier
+	disk *diskTier
+	// dead keeps batches given up on (dead letters); nil when off.
+	dead   atomic.Pointer[deadLetters]
 	closed bool
 	// ready wakes workers: a batch was queued or put back, or intake closed.
 	ready *cond
@@ -207,6 +214,10 @@ func (q *tieredQueue[T]) finish(w int, o outcome) {
 	}
 	b := h.b
 	q.inHands.sub(b.memCounts())
+	b.attempts = max(b.attempts, o.attempts)
+	if o.errText != "" {
+		b.lastErr = o.errText
+	}
 	switch o.kind {
 	case outcomeRetry:
 		b.firstFail, b.backoff, b.notBefore = o.firstFail, o.backoff, o.notBefore
@@ -254,11 +265,11 @@ func (q *tieredQueue[T]) endLocked(b batch[T], o outcome) {
 	if b.disk != 0 {
 		q.disk.ack(b.disk, &q.ackWarn)
 	}
+	if o.kind == outcomeDropped {
+		q.dropData(&b, o.reason, b.lastErr)
+	}
 	q.sig.unref(b.data)
 	q.room.broadcast()
-	if o.kind == outcomeDropped {
-		q.events.dropped(int64(b.items), o.reason)
-	}
 }
 
 // putBackLocked puts b back at the head of the ring, due at once.

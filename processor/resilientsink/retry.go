@@ -24,6 +24,10 @@ const (
 type outcome struct {
 	kind   outcomeKind
 	reason dropReason
+	// attempts is the batch's deliveries tried so far; errText the last
+	// error's text, if any.
+	attempts int
+	errText  string
 	// The batch's retry state, for outcomeRetry.
 	firstFail time.Time
 	backoff   time.Duration

@@ -119,11 +119,11 @@ func (q *tieredQueue[T]) sweep(abandoned []batch[T], deadline time.Time) {
 	d := q.disk
 	q.mu.Unlock()
 	if d == nil {
-		for i, b := range held {
+		for i := range held {
+			q.dropData(&held[i], reasonShutdown, held[i].lastErr)
 			if i >= len(abandoned) {
-				q.sig.unref(b.data)
+				q.sig.unref(held[i].data)
 			}
-			q.events.dropped(int64(b.items), reasonShutdown)
 		}
 		return
 	}

@@ -66,23 +66,33 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 		tok.Done(err)
 	}
 	c.wake.broadcast()
+	o = c.outcomeOf(ctx, b, err, now, panicked, throttled, hint)
+	o.attempts = b.attempts + 1
+	if err != nil {
+		o.errText = err.Error()
+	}
+	return o, pause{}
+}
+
+// outcomeOf is the outcome of a delivery that returned err.
+func (c *core[T]) outcomeOf(ctx context.Context, b *batch[T], err error, now time.Time, panicked, throttled bool, hint time.Duration) outcome {
 	switch {
 	case err == nil:
-		return outcome{kind: outcomeSent}, pause{}
+		return outcome{kind: outcomeSent}
 	case panicked:
 		// A batch that panics the downstream panics it again: retrying it
 		// would block the queue and open the breaker against a healthy
 		// backend. The panic was logged once, with its stack.
-		return dropOutcome(reasonPanic), pause{}
+		return dropOutcome(reasonPanic)
 	case ctx.Err() != nil:
-		return outcome{kind: outcomeAborted}, pause{}
+		return outcome{kind: outcomeAborted}
 	case consumererror.IsPermanent(err):
 		c.logger.Debug("Downstream rejected batch permanently", zap.Int("items", b.items), zap.Error(err))
-		return dropOutcome(reasonPermanentError), pause{}
+		return dropOutcome(reasonPermanentError)
 	case throttled:
-		return c.retryOutcome(b, err, now, hint), pause{}
+		return c.retryOutcome(b, err, now, hint)
 	default:
-		return c.retryOutcome(b, err, now, 0), pause{}
+		return c.retryOutcome(b, err, now, 0)
 	}
 }
 

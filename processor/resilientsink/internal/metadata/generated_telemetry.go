@@ -30,6 +30,9 @@ type TelemetryBuilder struct {
 	registrations                              []metric.Registration
 	ProcessorResilientsinkBreakerState         metric.Int64ObservableGauge
 	ProcessorResilientsinkBreakerTransitions   metric.Int64Counter
+	ProcessorResilientsinkDeadLetterBytes      metric.Int64ObservableGauge
+	ProcessorResilientsinkDeadLetterLimitBytes metric.Int64ObservableGauge
+	ProcessorResilientsinkDeadLetteredItems    metric.Int64Counter
 	ProcessorResilientsinkDiskBytes            metric.Int64ObservableGauge
 	ProcessorResilientsinkDiskItems            metric.Int64ObservableGauge
 	ProcessorResilientsinkDiskLimitBytes       metric.Int64ObservableGauge
@@ -67,6 +70,36 @@ func (builder *TelemetryBuilder) RegisterProcessorResilientsinkBreakerStateCallb
 		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkBreakerState, obs: o})
 		return nil
 	}, builder.ProcessorResilientsinkBreakerState)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorResilientsinkDeadLetterBytesCallback sets callback for observable ProcessorResilientsinkDeadLetterBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkDeadLetterBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkDeadLetterBytes, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkDeadLetterBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorResilientsinkDeadLetterLimitBytesCallback sets callback for observable ProcessorResilientsinkDeadLetterLimitBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorResilientsinkDeadLetterLimitBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorResilientsinkDeadLetterLimitBytes, obs: o})
+		return nil
+	}, builder.ProcessorResilientsinkDeadLetterLimitBytes)
 	if err != nil {
 		return err
 	}
@@ -259,6 +292,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_resilientsink_breaker_transitions",
 		metric.WithDescription("Number of circuit breaker transitions into each state. [Alpha]"),
 		metric.WithUnit("{transition}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDeadLetterBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_resilientsink_dead_letter_bytes",
+		metric.WithDescription("Bytes of the instance's dead-letter segment files; 0 without dead letters. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDeadLetterLimitBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_resilientsink_dead_letter_limit_bytes",
+		metric.WithDescription("dead_letter max_megabytes in bytes; 0 without dead letters. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorResilientsinkDeadLetteredItems, err = builder.meter.Int64Counter(
+		"otelcol_processor_resilientsink_dead_lettered_items",
+		metric.WithDescription("Number of items given up on that were kept in the dead-letter folder instead of dropped, by the reason they were given up on. [Alpha]"),
+		metric.WithUnit("{item}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorResilientsinkDiskBytes, err = builder.meter.Int64ObservableGauge(
