@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -85,7 +86,7 @@ func (d *lossyDisk) run(name string, args ...string) string {
 	out, err := exec.Command(d.tools[name], args...).Output()
 	if err != nil {
 		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			stderr = ee.Stderr
 		}
 		d.t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, stderr)
@@ -108,7 +109,7 @@ func (d *lossyDisk) powerCut() {
 	d.t.Helper()
 	fd, err := unix.Open(d.dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	require.NoError(d.t, err, "open %s", d.dir)
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }()
 	require.NoError(d.t, unix.IoctlSetPointerInt(fd, fsIOCShutdown, unix.FS_SHUTDOWN_FLAGS_NOLOGFLUSH),
 		"FS_IOC_SHUTDOWN(NOLOGFLUSH) on %s", d.dir)
 }
@@ -131,8 +132,8 @@ func (d *lossyDisk) cleanup() {
 	if mounted(d.dir) {
 		if err := syscall.Unmount(d.dir, 0); err != nil {
 			d.t.Logf("unmount %s: %v; detaching it lazily", d.dir, err)
-			if err := syscall.Unmount(d.dir, syscall.MNT_DETACH); err != nil {
-				d.t.Errorf("umount -l %s: %v", d.dir, err)
+			if lerr := syscall.Unmount(d.dir, syscall.MNT_DETACH); lerr != nil {
+				d.t.Errorf("umount -l %s: %v", d.dir, lerr)
 			}
 		}
 	}
@@ -146,8 +147,8 @@ func (d *lossyDisk) cleanup() {
 		if !ok {
 			continue
 		}
-		if b, err := exec.Command(d.tools["losetup"], "-d", dev).CombinedOutput(); err != nil {
-			d.t.Errorf("losetup -d %s: %v: %s", dev, err, b)
+		if b, derr := exec.Command(d.tools["losetup"], "-d", dev).CombinedOutput(); derr != nil {
+			d.t.Errorf("losetup -d %s: %v: %s", dev, derr, b)
 		}
 	}
 }
