@@ -32,10 +32,19 @@ const (
 // and they are restarted, A with its downstream B up.
 //
 // synced (persistence sync: true, filesink durability: synced): every span
-// a client was told was accepted is delivered after the restart. unsynced
-// (sync: false, durability: flushed) is the same run, and shows that the
-// check can fail: both lose acknowledged spans, which is also the proof that
-// the ioctl drops what was not fsynced.
+// whose acknowledgement reached its client before the ioctl began is
+// delivered after the restart. unsynced (sync: false, durability: flushed) is
+// the same run, and shows that the check can fail: both lose acknowledged
+// spans, which is also the proof that the ioctl drops what was not fsynced.
+//
+// Spans acknowledged while the ioctl ran or after it returned are counted
+// and logged, not checked: a real power cut takes the collector down with
+// the disk, so no client gets those answers; here the process outlives the
+// cut, and an fsync under way when the journal is aborted can report success
+// for data that is then gone. That is the kernel, not the collector: plain
+// concurrent write+fsync on one file, with no collector code, shows it too
+// (fsyncs that returned during or after the ioctl were lost now and then, in
+// 60 cuts; none that returned before it began).
 func TestPowerLoss(t *testing.T) {
 	t.Run("synced", func(t *testing.T) { testPowerLoss(t, true) })
 	t.Run("unsynced", func(t *testing.T) { testPowerLoss(t, false) })
