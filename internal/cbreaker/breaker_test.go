@@ -68,12 +68,40 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name:     "state stays open after the timeout until Allow",
+			// An idle pipeline: nothing calls Allow after the breaker opened.
+			// A read of State (the processor's gauge, at each collection) is
+			// what moves it on, so the gauge and OnStateChange stop saying
+			// open once the open wait is over.
+			name:     "state read after the open wait moves to half-open without a call",
 			settings: base,
 			steps: []step{
-				tripped, advance(time.Hour), wantState(open), wantOpenUntil(time.Second),
-				allowOK(), wantState(halfOpen), wantOpenUntil(-1),
+				tripped, advance(time.Second - time.Nanosecond), wantState(open),
+				wantTransitions(closed, open),
+				advance(time.Nanosecond), wantState(halfOpen), wantOpenUntil(-1),
 				wantTransitions(closed, open, open, halfOpen),
+				advance(time.Hour), wantState(halfOpen), wantTransitions(closed, open, open, halfOpen),
+				wantCounts(Counts{}),
+			},
+		},
+		{
+			name:     "half-open reached by a read admits probes and closes on success",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Hour), wantState(halfOpen),
+				allowN(2), allowErr(ErrTooManyProbes), wantCounts(Counts{Requests: 2, InFlight: 2}),
+				done(3, nil), done(4, nil), wantState(closed),
+				wantTransitions(closed, open, open, halfOpen, halfOpen, closed),
+			},
+		},
+		{
+			name:     "half-open reached by a read re-opens on a failed probe with the wait doubled",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), wantState(halfOpen),
+				call(errFail), wantState(open), wantOpenUntil(3 * time.Second),
+				advance(2*time.Second - time.Nanosecond), wantState(open),
+				advance(time.Nanosecond), wantState(halfOpen),
+				wantTransitions(closed, open, open, halfOpen, halfOpen, open, open, halfOpen),
 			},
 		},
 		{
@@ -214,6 +242,40 @@ func TestAllowDoneAtTakeTheTime(t *testing.T) {
 	require.NoError(t, err)
 	b.doneAt(t0.Add(DefaultOpenTimeout), tok, nil)
 	assert.Equal(t, StateClosed, b.State())
+}
+
+func TestStateAtTakesTheTime(t *testing.T) {
+	var got []transition
+	b := New(Settings{OpenTimeout: time.Second, Now: func() time.Time {
+		panic("the clock must not be read")
+	}, OnStateChange: func(from, to State) { got = append(got, transition{from, to}) }})
+	tok, err := b.allowAt(t0)
+	require.NoError(t, err)
+	b.doneAt(t0, tok, errFail)
+	assert.Equal(t, StateOpen, b.stateAt(t0.Add(time.Second-1)))
+	assert.Equal(t, []transition{{StateClosed, StateOpen}}, got)
+	assert.Equal(t, StateHalfOpen, b.stateAt(t0.Add(time.Second)))
+	assert.Equal(t, []transition{{StateClosed, StateOpen}, {StateOpen, StateHalfOpen}}, got,
+		"the move made by a read is delivered to OnStateChange before State returns")
+}
+
+func TestStateReadsTheClockOnlyWhileOpen(t *testing.T) {
+	reads := 0
+	now := t0
+	b := New(Settings{OpenTimeout: time.Second, Now: func() time.Time { reads++; return now }})
+	assert.Equal(t, StateClosed, b.State())
+	assert.Equal(t, 0, reads, "closed: no clock")
+	tok, err := b.Allow()
+	require.NoError(t, err)
+	tok.Done(errFail)
+	reads = 0
+	assert.Equal(t, StateOpen, b.State())
+	assert.Equal(t, 1, reads, "open: the clock says whether the wait is over")
+	now = now.Add(time.Second)
+	assert.Equal(t, StateHalfOpen, b.State())
+	reads = 0
+	assert.Equal(t, StateHalfOpen, b.State())
+	assert.Equal(t, 0, reads, "half-open: no clock")
 }
 
 func TestClosedPathDoesNotReadTheClock(t *testing.T) {
