@@ -216,6 +216,7 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 	}
 	c.started = true
 	c.host = host
+	c.tel.exportZeros(context.Background())
 	c.readClock()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancelWorkers = cancel

@@ -121,6 +121,27 @@ func (t *telemetry) flush(ctx context.Context) {
 	}
 }
 
+// exportZeros adds 0 to every counter series whose attributes are known, so
+// that each exists from Start: Prometheus' increase() and rate() cannot see
+// the first sample of a new series, so a counter that first appeared at
+// 5,000 (one burst of drops) would never fire an alert.
+func (t *telemetry) exportZeros(ctx context.Context) {
+	tb := t.tb
+	for _, c := range []metric.Int64Counter{
+		tb.ProcessorResilientsinkIncomingItems, tb.ProcessorResilientsinkSentItems,
+		tb.ProcessorResilientsinkRefusedItems, tb.ProcessorResilientsinkSendFailures,
+		tb.ProcessorResilientsinkSpilledItems, tb.ProcessorResilientsinkReplayedItems,
+	} {
+		c.Add(ctx, 0, t.plain...)
+	}
+	for r := range numReasons {
+		tb.ProcessorResilientsinkDroppedItems.Add(ctx, 0, t.dropped[r]...)
+	}
+	for s := range t.transitions {
+		tb.ProcessorResilientsinkBreakerTransitions.Add(ctx, 0, t.transitions[s]...)
+	}
+}
+
 // registerGauges registers the asynchronous gauges of the core. Each callback
 // first flushes the pending counter increments: the SDK runs the callbacks
 // before it reads the counters, so a collection sees every increment made

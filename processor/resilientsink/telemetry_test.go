@@ -174,3 +174,23 @@ func TestTelemetryOldestAge(t *testing.T) {
 		assert.Zero(t, age(), "all delivered")
 	})
 }
+
+// Every counter series whose attributes are known exists at 0 from Start, so
+// that increase() sees a single burst (DESIGN, Telemetry).
+func TestCountersExportedAtZeroFromStart(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.start()
+	s := h.collect()
+	for _, name := range []string{"incoming_items", "sent_items", "refused_items", "send_failures", "spilled_items", "replayed_items"} {
+		m, ok := s[metricPrefix+name]
+		require.True(t, ok, "%s has no series at Start", name)
+		require.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, 1, name)
+	}
+	for _, r := range reasonNames {
+		assert.Zero(t, s.sum(t, "dropped_items", attribute.String("reason", r)), r)
+	}
+	dropped := s[metricPrefix+"dropped_items"].Data.(metricdata.Sum[int64]).DataPoints
+	assert.Len(t, dropped, len(reasonNames))
+	transitions := s[metricPrefix+"breaker_transitions"].Data.(metricdata.Sum[int64]).DataPoints
+	assert.Len(t, transitions, 3)
+}
