@@ -108,7 +108,14 @@ service:
 // reports healthy.
 func startCollector(t *testing.T, name, cfg string) *collector {
 	t.Helper()
-	c := &collector{t: t, name: name, dir: t.TempDir(), grpc: freePort(t), http: freePort(t),
+	return startCollectorOn(t, name, cfg, freePort(t))
+}
+
+// startCollectorOn is startCollector with the OTLP/gRPC receiver on grpcPort,
+// so that a downstream can be restarted where its clients dial.
+func startCollectorOn(t *testing.T, name, cfg string, grpcPort int) *collector {
+	t.Helper()
+	c := &collector{t: t, name: name, dir: t.TempDir(), grpc: grpcPort, http: freePort(t),
 		health: freePort(t), metric: freePort(t), done: make(chan struct{})}
 	r := strings.NewReplacer("@DIR@", c.dir, "@HEALTH@", strconv.Itoa(c.health), "@GRPC@", strconv.Itoa(c.grpc),
 		"@HTTP@", strconv.Itoa(c.http), "@METRICS@", strconv.Itoa(c.metric))
