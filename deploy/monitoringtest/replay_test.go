@@ -258,4 +258,3 @@ func value(s *Scrape, name string, kv ...string) float64 {
 	}
 	return -1
 }
-
