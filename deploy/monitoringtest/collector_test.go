@@ -169,9 +169,13 @@ func (c *collector) kill() {
 	<-c.done
 }
 
-// target is the label set Prometheus would attach to this collector's samples.
+// target is the label set Prometheus would attach to this collector's
+// samples: job and instance, and the namespace and pod a PodMonitor adds (and
+// the cluster label a Thanos or Mimir setup adds), so that the checks see
+// whether the rules and panels keep them.
 func (c *collector) target() labels.Labels {
-	return labels.FromStrings("job", "otelcol-resilient", "instance", fmt.Sprintf("127.0.0.1:%d", c.metric))
+	return labels.FromStrings("job", "monitoring/otelcol-resilient", "instance", fmt.Sprintf("127.0.0.1:%d", c.metric),
+		"namespace", "monitoring", "pod", c.name+"-0", "cluster", "test")
 }
 
 var scrapeClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
