@@ -21,6 +21,8 @@ type Replay struct {
 	Every time.Duration
 	// Store holds what was fed.
 	Store *MemStore
+	// Last is the virtual time of the last Add.
+	Last  time.Time
 	ev    *RuleEvaluator
 	start time.Time
 	n     int
@@ -40,6 +42,7 @@ func NewReplay(alerts []Alert, every time.Duration) *Replay {
 func (r *Replay) Add(ctx context.Context, s *Scrape, target labels.Labels) (time.Time, []Firing, error) {
 	ts := r.start.Add(time.Duration(r.n) * r.Every)
 	r.n++
+	r.Last = ts
 	up := 0.0
 	if s != nil {
 		up = 1

@@ -9,16 +9,19 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/promql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // replayConfig is collector A of the replay test: three pipelines, each with
 // its own receiver, so that a request reaches one of them only.
-//   - logs/steady: steady load into filesink and consolesink; never alerts.
+//   - logs/steady: steady load into filesink and consolesink, persistence
+//     on (spill); never alerts.
 //   - logs/burst: memory_limit_mib 1 and drop_newest: one large request is
 //     dropped at once (too_large), a single burst and nothing after it.
 //   - logs/idle: OTLP to B with retries off and a 10 s open wait: one failed
@@ -37,6 +40,10 @@ func replayConfig(downstream, burstPort, idlePort int) string {
 processors:
   resilientsink/steady:
     queue_size: 1000
+    persistence:
+      directory: "@DIR@/queue"
+      mode: spill
+      max_megabytes: 64
   resilientsink/burst:
     memory_limit_mib: 1
     overflow: drop_newest
@@ -202,8 +209,15 @@ func TestAlertsReplayedAtScrapeIntervals(t *testing.T) {
 		}
 	}
 
-	// A stops answering: its scrapes fail.
+	// The load stops: the accounting panel, persistence terms included,
+	// reads 0 for every instance.
 	l.stop()
+	expr := accountingExpr(t)
+	assert.True(t, r.until("load stopped: the accounting panel reads 0", 25, func(map[string]bool) bool {
+		return slices.IndexFunc(r.replays, func(rp *Replay) bool { return !accountingZero(t, rp, expr) }) < 0
+	}), "the accounting panel reads 0 once the load stopped, with persistence on")
+
+	// A stops answering: its scrapes fail.
 	a.kill()
 	assert.True(t, r.until("sender killed: CollectorDown fires", 20, fires("ResilientSinkCollectorDown ")),
 		"a collector whose scrapes fail fires ResilientSinkCollectorDown; fired: %v", r.firing)
@@ -257,4 +271,29 @@ func value(s *Scrape, name string, kv ...string) float64 {
 		}
 	}
 	return -1
+}
+
+// accountingExpr is the accounting panel's query with the variables on All.
+func accountingExpr(t *testing.T) string {
+	t.Helper()
+	d, err := LoadDashboard(dashboardFile)
+	require.NoError(t, err)
+	for _, p := range d.Panels {
+		if strings.HasPrefix(p.Title, "Accounting") {
+			expr, serr := Substitute(p.Targets[0].Expr, evalVars)
+			require.NoError(t, serr)
+			return expr
+		}
+	}
+	t.Fatal("no accounting panel")
+	return ""
+}
+
+// accountingZero reports whether expr returns 0 for each of the replay's
+// three resilientsink instances at its last scrape.
+func accountingZero(t *testing.T, rp *Replay, expr string) bool {
+	t.Helper()
+	vec, err := Instant(t.Context(), NewEngine(), rp.Store, expr, rp.Last)
+	require.NoError(t, err)
+	return len(vec) == 3 && !slices.ContainsFunc(vec, func(s promql.Sample) bool { return s.F != 0 })
 }
