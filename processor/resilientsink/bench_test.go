@@ -131,15 +131,9 @@ func BenchmarkConsumeLogsLatency(b *testing.B) {
 				if len(lat) < cap(lat) {
 					lat = append(lat, time.Since(start))
 				}
-				if i++; i%1024 == 0 && p.heldBatches.Load() > int64(cfg.QueueSize/2) {
+				if i++; i%1024 == 0 && p.q.stats().mem.batches > int64(cfg.QueueSize/2) {
 					b.StopTimer()
-					for {
-						bt, ok := p.ring.TryPop()
-						if !ok {
-							break
-						}
-						p.drop(bt, reasonOverflow)
-					}
+					p.q.discardQueued(dropOutcome(reasonOverflow))
 					b.StartTimer()
 				}
 			}

@@ -45,14 +45,15 @@ func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
 
 // reportStatus reports st to the host if it differs from the last report.
 func (c *core[T]) reportStatus(st componentStatus) {
-	c.mu.Lock()
-	host := c.host
-	if host == nil || c.status == st || (st == statusOK && c.status == statusNone) {
-		c.mu.Unlock()
+	l := &c.life
+	l.mu.Lock()
+	host := l.host
+	if host == nil || l.status == st || (st == statusOK && l.status == statusNone) {
+		l.mu.Unlock()
 		return
 	}
-	c.status = st
-	c.mu.Unlock()
+	l.status = st
+	l.mu.Unlock()
 	if st == statusRecoverable {
 		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(errBreakerOpen))
 		return

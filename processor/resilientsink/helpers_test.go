@@ -274,3 +274,17 @@ func (h *harness) requireBalanced() accounts {
 	require.Equal(h.t, a.sent, h.down.items.Load(), "downstream received exactly sent items")
 	return a
 }
+
+// discardQueued ends every batch in the ring with o: benchmarks empty the
+// queue this way outside the timer.
+func (q *tieredQueue[T]) discardQueued(o outcome) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		b, ok := q.ring.TryPop()
+		if !ok {
+			return
+		}
+		q.endLocked(b, o)
+	}
+}

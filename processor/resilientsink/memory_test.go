@@ -122,7 +122,8 @@ func fillDeadQueue(tb testing.TB, sh memShape, limitMiB, batchItems int) memResu
 
 func heldOf[T any](c *core[T]) func() (int64, int64, int64) {
 	return func() (int64, int64, int64) {
-		return c.heldBatches.Load(), c.heldItems.Load(), c.heldBytes.Load()
+		m := c.q.stats().mem
+		return m.batches, m.items, m.bytes
 	}
 }
 
@@ -190,7 +191,7 @@ func TestMemoryHeldAfterOutlier(t *testing.T) {
 	for range 50 {
 		send(genLogs(100, 3))
 	}
-	for lp.est.calls.Load()%estimatorSampleEvery != estimatorSampleEvery-1 {
+	for lp.q.est.calls.Load()%estimatorSampleEvery != estimatorSampleEvery-1 {
 		send(genLogs(100, 3))
 	}
 	send(bigRecordLogs(1 << 20)) // sampled: the worst case

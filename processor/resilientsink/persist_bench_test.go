@@ -56,19 +56,15 @@ func BenchmarkSpillHotPath(b *testing.B) {
 					if err := p.ConsumeLogs(ctx, ld); err != nil {
 						b.Fatal(err)
 					}
-					if i++; i%256 == 0 && (p.heldBatches.Load() > int64(cfg.QueueSize/2) || p.heldBytes.Load() > p.limitBytes/2) {
-						b.StopTimer()
-						for {
-							bt, ok := p.ring.TryPop()
-							if !ok {
-								break
-							}
-							p.release(bt)
+					if i++; i%256 == 0 {
+						if m := p.q.stats().mem; m.batches > int64(cfg.QueueSize/2) || m.bytes > p.q.limitBytes/2 {
+							b.StopTimer()
+							p.q.discardQueued(outcome{kind: outcomeSent})
+							b.StartTimer()
 						}
-						b.StartTimer()
 					}
 				}
-				b.ReportMetric(float64(p.dropped[reasonOverflow].Load()), "dropped-items")
+				b.ReportMetric(float64(p.tel.droppedTotal[reasonOverflow].Load()), "dropped-items")
 				b.ReportMetric(float64(p.tel.pending.spilled.Load()), "spilled-items")
 			})
 		}
@@ -104,7 +100,7 @@ func BenchmarkShutdownSpill(b *testing.B) {
 		require.NoError(b, p.Start(context.Background(), componenttest.NewNopHost()))
 		// Fill memory; stop at the first batch that goes to disk.
 		ld := genLogs(100, 3)
-		for p.heldBytes.Load() < int64(cfg.MemoryLimitMiB)<<20*9/10 && p.disk.unread.Load() == 0 {
+		for p.q.stats().mem.bytes < int64(cfg.MemoryLimitMiB)<<20*9/10 && p.q.stats().diskItems == 0 {
 			require.NoError(b, p.ConsumeLogs(context.Background(), ld))
 		}
 		b.StartTimer()
@@ -115,7 +111,7 @@ func BenchmarkShutdownSpill(b *testing.B) {
 		written := dirBytes(b, cfg.Persistence.Directory)
 		b.ReportMetric(float64(written)/(1<<20), "MiB")
 		b.ReportMetric(float64(written)/(1<<20)/d.Seconds(), "MiB/s")
-		b.ReportMetric(float64(p.heldBytes.Load()), "left-bytes")
+		b.ReportMetric(float64(p.q.stats().mem.bytes), "left-bytes")
 		b.StartTimer()
 	}
 }

@@ -274,7 +274,9 @@ func TestDiskFullMeetsOverflowPolicy(t *testing.T) {
 					}
 				}
 				a := h.requireBalanced()
-				require.LessOrEqual(t, h.metric("disk_bytes"), int64(1<<20))
+				// The budget is logical (frames not yet settled); the files
+				// may pass it by one segment per tier (DESIGN, Persistence).
+				require.LessOrEqual(t, h.metric("disk_bytes"), int64(1<<20)+2*segmentBytes(1<<20))
 				switch policy {
 				case OverflowPolicyReject:
 					require.Positive(t, refused)

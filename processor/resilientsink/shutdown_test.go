@@ -57,7 +57,7 @@ func shutdownCase(t *testing.T, strategy ShutdownStrategy, m mode, ctxTimeout ti
 
 func TestShutdownStrategies(t *testing.T) {
 	const (
-		immediate = "strategy immediate drops queued data"
+		immediate = "strategy immediate stops delivering at once"
 		ctxEnded  = "the shutdown context ended first"
 		timedOut  = "shutdown.timeout or the shutdown context ended first"
 	)

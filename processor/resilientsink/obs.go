@@ -44,28 +44,36 @@ func (r dropReason) String() string { return reasonNames[r] }
 // the instance attributes (processor, signal), so that instances never share
 // a series with the collector's default telemetry settings.
 type telemetry struct {
-	tb *metadata.TelemetryBuilder
+	tb     *metadata.TelemetryBuilder
+	logger *zap.Logger
+	// closed is set by Shutdown, which unregisters the collection
+	// callbacks: later counts are flushed at once.
+	closed atomic.Bool
+	// droppedTotal counts dropped items by reason, for the log lines.
+	droppedTotal [numReasons]atomic.Int64
+	dropWarn     sometimes
 	// pending holds counter increments not yet added to tb's counters.
 	pending     pendingCounts
 	plain       []metric.AddOption // the instance attributes alone
 	observe     []metric.ObserveOption
-	dropped     [numReasons][]metric.AddOption
+	droppedOpts [numReasons][]metric.AddOption
 	transitions [3][]metric.AddOption // indexed by cbreaker.State
 	success     []metric.RecordOption
 	failure     []metric.RecordOption
 }
 
-func newTelemetry(tb *metadata.TelemetryBuilder, instance []attribute.KeyValue) *telemetry {
+func newTelemetry(tb *metadata.TelemetryBuilder, instance []attribute.KeyValue, logger *zap.Logger) *telemetry {
 	with := func(kv ...attribute.KeyValue) metric.MeasurementOption {
 		return metric.WithAttributeSet(attribute.NewSet(append(slices.Clone(instance), kv...)...))
 	}
 	t := &telemetry{
 		tb:      tb,
+		logger:  logger,
 		plain:   []metric.AddOption{with()},
 		observe: []metric.ObserveOption{with()},
 	}
 	for r := range numReasons {
-		t.dropped[r] = []metric.AddOption{with(attribute.String("reason", r.String()))}
+		t.droppedOpts[r] = []metric.AddOption{with(attribute.String("reason", r.String()))}
 	}
 	for _, s := range []cbreaker.State{cbreaker.StateClosed, cbreaker.StateHalfOpen, cbreaker.StateOpen} {
 		t.transitions[s] = []metric.AddOption{with(attribute.String("state", s.String()))}
@@ -114,7 +122,7 @@ func (t *telemetry) flush(ctx context.Context) {
 	add(t.tb.ProcessorResilientsinkSpilledItems, &p.spilled, t.plain)
 	add(t.tb.ProcessorResilientsinkReplayedItems, &p.replayed, t.plain)
 	for r := range numReasons {
-		add(t.tb.ProcessorResilientsinkDroppedItems, &p.dropped[r], t.dropped[r])
+		add(t.tb.ProcessorResilientsinkDroppedItems, &p.dropped[r], t.droppedOpts[r])
 	}
 	for s := range p.transitions {
 		add(t.tb.ProcessorResilientsinkBreakerTransitions, &p.transitions[s], t.transitions[s])
@@ -135,39 +143,49 @@ func (t *telemetry) exportZeros(ctx context.Context) {
 		c.Add(ctx, 0, t.plain...)
 	}
 	for r := range numReasons {
-		tb.ProcessorResilientsinkDroppedItems.Add(ctx, 0, t.dropped[r]...)
+		tb.ProcessorResilientsinkDroppedItems.Add(ctx, 0, t.droppedOpts[r]...)
 	}
 	for s := range t.transitions {
 		tb.ProcessorResilientsinkBreakerTransitions.Add(ctx, 0, t.transitions[s]...)
 	}
 }
 
-// registerGauges registers the asynchronous gauges of the core. Each callback
-// first flushes the pending counter increments: the SDK runs the callbacks
-// before it reads the counters, so a collection sees every increment made
-// before it.
+// registerGauges registers the asynchronous gauges, read from the queue's
+// stats. Each callback first flushes the pending counter increments: the SDK
+// runs the callbacks before it reads the counters, so a collection sees every
+// increment made before it.
 func (c *core[T]) registerGauges() error {
 	tb := c.tel.tb
-	obs := func(f func() int64) metric.Int64Callback {
+	obs := func(f func(stats) int64) metric.Int64Callback {
 		return func(ctx context.Context, o metric.Int64Observer) error {
 			c.tel.flush(ctx)
-			o.Observe(f(), c.tel.observe...)
+			o.Observe(f(c.q.stats()), c.tel.observe...)
 			return nil
 		}
 	}
+	constant := func(v int64) func(stats) int64 { return func(stats) int64 { return v } }
+	diskLimit := int64(0)
+	if c.folder != "" {
+		diskLimit = int64(c.cfg.Persistence.MaxMegabytes) << 20
+	}
 	for _, err := range []error{
-		tb.RegisterProcessorResilientsinkQueueBatchesCallback(obs(c.heldBatches.Load)),
-		tb.RegisterProcessorResilientsinkQueueItemsCallback(obs(c.heldItems.Load)),
-		tb.RegisterProcessorResilientsinkQueueBytesCallback(obs(c.heldBytes.Load)),
-		tb.RegisterProcessorResilientsinkQueueCapacityBatchesCallback(obs(func() int64 { return int64(c.cfg.QueueSize) })),
-		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(func() int64 { return c.limitBytes })),
-		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(c.breakerState)),
-		tb.RegisterProcessorResilientsinkDiskItemsCallback(obs(func() int64 { return c.openDisk.Load().onlyOnDiskItems() })),
-		tb.RegisterProcessorResilientsinkDiskBytesCallback(obs(func() int64 { return c.openDisk.Load().diskBytes() })),
-		tb.RegisterProcessorResilientsinkDiskLimitBytesCallback(obs(func() int64 { return c.openDisk.Load().limitBytes() })),
+		tb.RegisterProcessorResilientsinkQueueBatchesCallback(obs(func(s stats) int64 { return s.mem.batches })),
+		tb.RegisterProcessorResilientsinkQueueItemsCallback(obs(func(s stats) int64 { return s.mem.items })),
+		tb.RegisterProcessorResilientsinkQueueBytesCallback(obs(func(s stats) int64 { return s.mem.bytes })),
+		tb.RegisterProcessorResilientsinkQueueCapacityBatchesCallback(obs(constant(int64(c.cfg.QueueSize)))),
+		tb.RegisterProcessorResilientsinkMemoryLimitBytesCallback(obs(constant(c.q.limitBytes))),
+		tb.RegisterProcessorResilientsinkBreakerStateCallback(obs(func(stats) int64 { return c.breakerState() })),
+		tb.RegisterProcessorResilientsinkDiskItemsCallback(obs(func(s stats) int64 { return s.diskItems })),
+		tb.RegisterProcessorResilientsinkDiskBytesCallback(obs(func(stats) int64 { return c.q.diskBytes() })),
+		tb.RegisterProcessorResilientsinkDiskLimitBytesCallback(obs(constant(diskLimit))),
 		tb.RegisterProcessorResilientsinkQueueOldestAgeCallback(func(ctx context.Context, o metric.Float64Observer) error {
 			c.tel.flush(ctx)
-			o.Observe(c.oldestAge(c.readClock()).Seconds(), c.tel.observe...)
+			now := c.q.readClock()
+			age := time.Duration(0)
+			if s := c.q.stats(); s.oldestUnix != 0 {
+				age = max(0, now.Sub(time.Unix(0, s.oldestUnix)))
+			}
+			o.Observe(age.Seconds(), c.tel.observe...)
 			return nil
 		}),
 	} {
@@ -183,6 +201,92 @@ func (c *core[T]) breakerState() int64 {
 		return int64(cbreaker.StateClosed)
 	}
 	return int64(c.breaker.State())
+}
+
+// dropped counts items dropped with reason r (the queue calls it).
+func (t *telemetry) dropped(items int64, r dropReason) {
+	if items <= 0 {
+		return
+	}
+	t.droppedTotal[r].Add(items)
+	t.pending.dropped[r].Add(items)
+	t.flushIfClosed()
+	if r != reasonShutdown {
+		t.warnDropped(items, r)
+	}
+}
+
+// spilled counts items written to disk (the queue calls it).
+func (t *telemetry) spilled(items int64) {
+	t.pending.spilled.Add(items)
+	t.flushIfClosed()
+}
+
+// sent counts items the downstream accepted (the queue calls it).
+func (t *telemetry) sent(items int64) {
+	t.pending.sent.Add(items)
+	t.flushIfClosed()
+}
+
+// refused counts items handed back to the caller.
+func (t *telemetry) refused(items int64) {
+	t.pending.refused.Add(items)
+	t.flushIfClosed()
+}
+
+// flushIfClosed flushes the pending counts at once after Shutdown, which
+// unregistered the collection callbacks (late drops, refusals).
+func (t *telemetry) flushIfClosed() {
+	if t.closed.Load() {
+		t.flush(context.Background())
+	}
+}
+
+// consume is the admission decorator: it counts what is offered and what is
+// handed back to the caller.
+func (c *core[T]) consume(ctx context.Context, data T) error {
+	items := c.sig.items(data)
+	if items == 0 {
+		if c.q.isClosed() {
+			return errShutDown
+		}
+		return nil
+	}
+	c.tel.pending.incoming.Add(int64(items))
+	err := c.q.offer(ctx, data, items)
+	if err != nil {
+		c.tel.refused(int64(items))
+	}
+	return err
+}
+
+// deliver is the downstream decorator: it calls the downstream with the
+// delivery timeout, recovering panics, and records send_duration and
+// send_failures (every failed attempt: retryable, permanent, panic, or
+// cancelled by Shutdown).
+func (c *core[T]) deliver(ctx context.Context, b *batch[T]) error {
+	if c.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	h := c.tel.tb.ProcessorResilientsinkSendDuration
+	if !h.Enabled(ctx) {
+		err := c.call(ctx, b.data)
+		if err != nil {
+			c.tel.pending.sendFailures.Add(1)
+		}
+		return err
+	}
+	start := c.q.readClock()
+	err := c.call(ctx, b.data)
+	outcome := c.tel.success
+	if err != nil {
+		c.tel.pending.sendFailures.Add(1)
+		outcome = c.tel.failure
+	}
+	h.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), outcome...)
+	return err
 }
 
 // dropWarnInterval is the least time between two "Items dropped" warnings.
@@ -204,15 +308,15 @@ func (s *sometimes) allow(now time.Time, interval time.Duration) bool {
 
 // warnDropped logs dropped items at most once per dropWarnInterval, with the
 // totals by reason so far; the dropped_items counter has every drop.
-func (c *core[T]) warnDropped(items int, r dropReason) {
-	if !c.dropWarn.allow(time.Now(), dropWarnInterval) {
+func (t *telemetry) warnDropped(items int64, r dropReason) {
+	if !t.dropWarn.allow(time.Now(), dropWarnInterval) {
 		return
 	}
-	fields := []zap.Field{zap.String("reason", r.String()), zap.Int("items", items)}
+	fields := []zap.Field{zap.String("reason", r.String()), zap.Int64("items", items)}
 	for rr := range numReasons {
-		if d := c.dropped[rr].Load(); d > 0 {
+		if d := t.droppedTotal[rr].Load(); d > 0 {
 			fields = append(fields, zap.Int64("total_dropped_"+rr.String(), d))
 		}
 	}
-	c.logger.Warn("Items dropped (logged at most every 10s)", fields...)
+	t.logger.Warn("Items dropped (logged at most every 10s)", fields...)
 }
