@@ -31,7 +31,7 @@ func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
 		c.reportStatus(statusRecoverable)
 	case cbreaker.StateHalfOpen:
 		c.logger.Info("Circuit breaker half-open: probing downstream", fields...)
-		if c.heldBatches.Load() == 0 {
+		if s := c.q.stats(); s.mem.batches == 0 && s.diskItems == 0 {
 			// Idle: the open wait is over (the breaker_state gauge read it)
 			// and nothing waits for the downstream, so no error is known.
 			// With data held, the next probe decides, without flapping.
