@@ -55,6 +55,19 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 			exprs = append(exprs, sel)
 		}
 	}
+	checkUsedNames(t, merged, exprs, md)
+	for fam, typ := range merged.Types {
+		if ourName(fam) {
+			_, merr := MatchMetadata(fam, typ, md)
+			require.NoError(t, merr, "scraped family %s", fam)
+		}
+	}
+}
+
+// checkUsedNames: every metric name exprs use is a family of the merged
+// scrapes (ours with their metadata.yaml entry), up, or a firstErrorOnly counter.
+func checkUsedNames(t *testing.T, merged *Scrape, exprs []string, md map[string]MetadataMetric) {
+	t.Helper()
 	used := map[string]bool{}
 	for _, e := range exprs {
 		sub, serr := Substitute(e, evalVars)
@@ -85,14 +98,6 @@ func checkNames(t *testing.T, r *run, alerts []Alert, md map[string]MetadataMetr
 		}
 		_, merr := MatchMetadata(fam, typ, md)
 		require.NoError(t, merr, "%s", n)
-	}
-	for fam, typ := range merged.Types {
-		for _, prefix := range []string{"otelcol_processor_resilientsink_", "otelcol_exporter_filesink_", "otelcol_exporter_consolesink_"} {
-			if strings.HasPrefix(fam, prefix) {
-				_, merr := MatchMetadata(fam, typ, md)
-				require.NoError(t, merr, "scraped family %s", fam)
-			}
-		}
 	}
 }
 
