@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -52,7 +53,7 @@ func (r *Replay) Add(ctx context.Context, s *Scrape, target labels.Labels) (time
 			}
 		}
 	}
-	b := labels.NewBuilder(target).Set(labels.MetricName, "up")
+	b := labels.NewBuilder(target).Set(model.MetricNameLabel, "up")
 	if err := r.Store.Append(b.Labels(), ts.UnixMilli(), up); err != nil {
 		return ts, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,7 +179,7 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 		<-tick.C
 		s := a.scrape()
 		require.NoError(t, s.Load(r.store))
-		require.NoError(t, r.store.Append(labels.NewBuilder(a.target()).Set(labels.MetricName, "up").Labels(), s.Time.UnixMilli(), 1))
+		require.NoError(t, r.store.Append(labels.NewBuilder(a.target()).Set(model.MetricNameLabel, "up").Labels(), s.Time.UnixMilli(), 1))
 		r.scrapes = append(r.scrapes, s)
 		f, err := ev.Eval(ctx, s.Time)
 		require.NoError(t, err)
