@@ -108,7 +108,14 @@ service:
 // reports healthy.
 func startCollector(t *testing.T, name, cfg string) *collector {
 	t.Helper()
-	c := &collector{t: t, name: name, dir: t.TempDir(), grpc: freePort(t), http: freePort(t),
+	return startCollectorOn(t, name, cfg, freePort(t))
+}
+
+// startCollectorOn is startCollector with the OTLP/gRPC receiver on grpcPort,
+// so that a downstream can be restarted where its clients dial.
+func startCollectorOn(t *testing.T, name, cfg string, grpcPort int) *collector {
+	t.Helper()
+	c := &collector{t: t, name: name, dir: t.TempDir(), grpc: grpcPort, http: freePort(t),
 		health: freePort(t), metric: freePort(t), done: make(chan struct{})}
 	r := strings.NewReplacer("@DIR@", c.dir, "@HEALTH@", strconv.Itoa(c.health), "@GRPC@", strconv.Itoa(c.grpc),
 		"@HTTP@", strconv.Itoa(c.http), "@METRICS@", strconv.Itoa(c.metric))
@@ -162,9 +169,13 @@ func (c *collector) kill() {
 	<-c.done
 }
 
-// target is the label set Prometheus would attach to this collector's samples.
+// target is the label set Prometheus would attach to this collector's
+// samples: job and instance, and the namespace and pod a PodMonitor adds (and
+// the cluster label a Thanos or Mimir setup adds), so that the checks see
+// whether the rules and panels keep them.
 func (c *collector) target() labels.Labels {
-	return labels.FromStrings("job", "otelcol-resilient", "instance", fmt.Sprintf("127.0.0.1:%d", c.metric))
+	return labels.FromStrings("job", "monitoring/otelcol-resilient", "instance", fmt.Sprintf("127.0.0.1:%d", c.metric),
+		"namespace", "monitoring", "pod", c.name+"-0", "cluster", "test")
 }
 
 var scrapeClient = &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/prometheus/prometheus/model/histogram"
@@ -70,12 +71,11 @@ func (q *memQuerier) Select(_ context.Context, _ bool, _ *storage.SelectHints, m
 		if !matches(s.lset, ms) {
 			continue
 		}
-		var in []chunks.Sample
-		for _, smp := range s.samples {
-			if smp.T() >= q.mint && smp.T() <= q.maxt {
-				in = append(in, smp)
-			}
-		}
+		// Samples are in time order: find the window by binary search, so
+		// a long replay does not scan every sample at each evaluation.
+		lo := sort.Search(len(s.samples), func(i int) bool { return s.samples[i].T() >= q.mint })
+		hi := sort.Search(len(s.samples), func(i int) bool { return s.samples[i].T() > q.maxt })
+		in := slices.Clone(s.samples[lo:hi])
 		if len(in) > 0 {
 			out = append(out, storage.NewListSeries(s.lset, in))
 		}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,7 +36,7 @@ service:
 //     new batches are dropped (overflow).
 //   - logs/file: filesink, synced, rotating at 1 MiB. The test removes its
 //     folder when B dies, so the next rotation fails (write_errors); reject
-//     within 4 MiB (room for slow fsyncs while healthy) then refuses.
+//     within 100 batches (the count fills before the 4 MiB) then refuses.
 //   - logs/console: consolesink sampling 5 records a second (suppressed).
 func senderConfig(downstream string) string {
 	return fmt.Sprintf(`processors:
@@ -51,7 +53,7 @@ func senderConfig(downstream string) string {
       open_timeout: 300ms
       max_open_timeout: 1s
   resilientsink/file:
-    queue_size: 1000
+    queue_size: 100
     memory_limit_mib: 4
     overflow: reject
     retry:
@@ -177,6 +179,7 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 		<-tick.C
 		s := a.scrape()
 		require.NoError(t, s.Load(r.store))
+		require.NoError(t, r.store.Append(labels.NewBuilder(a.target()).Set(model.MetricNameLabel, "up").Labels(), s.Time.UnixMilli(), 1))
 		r.scrapes = append(r.scrapes, s)
 		f, err := ev.Eval(ctx, s.Time)
 		require.NoError(t, err)
@@ -207,7 +210,9 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 		"ResilientSinkBreakerOpen":          {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkQueueOldestAgeHigh":   {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkItemsDropped":         {"resilientsink/remote"},
-		"ResilientSinkQueueNearMemoryLimit": {"resilientsink/remote", "resilientsink/file"},
+		"ResilientSinkQueueNearMemoryLimit": {"resilientsink/remote"},
+		"ResilientSinkQueueNearCapacity":    {"resilientsink/file"},
+		"ResilientSinkSendFailureRate":      {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkRefusing":             {"resilientsink/file"},
 		"FileSinkWriteErrors":               {"filesink"},
 	}
@@ -216,6 +221,9 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 		require.True(t, time.Now().Before(deadUntil), "alerts %v fire within 60s of the downstream dying; fired: %v", want, r.first)
 		s, f := step()
 		for _, x := range f {
+			for _, l := range []string{"cluster", "namespace", "job", "pod", "instance"} {
+				assert.NotEmpty(t, x.Labels.Get(l), "%s keeps the target label %s: %s", x.Alert, l, x.Labels)
+			}
 			who := x.Labels.Get("processor") + x.Labels.Get("exporter")
 			for _, key := range []string{x.Alert + " " + who, x.Alert + " "} {
 				if _, ok := r.first[key]; !ok {

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,8 @@ var requiredAlerts = []string{
 // parsed: what Grafana sends with every variable on "All".
 var parseVars = map[string]string{
 	"__rate_interval": "1m", "__interval": "1m", "__range": "1h",
-	"instance": ".*", "pipeline": ".*", "processor": ".*", "reason": ".*",
+	"cluster": ".*", "namespace": ".*", "job": ".*", "instance": ".*",
+	"pipeline": ".*", "processor": ".*", "reason": ".*", "gomemlimit_mib": "320",
 }
 
 // TestRulesValidate: the rules file passes Prometheus' own rule-file
@@ -78,7 +80,7 @@ func TestDashboardValidates(t *testing.T) {
 	d, err := LoadDashboard(dashboardFile)
 	require.NoError(t, err)
 	require.NoError(t, d.Validate())
-	for _, name := range []string{"instance", "pipeline", "processor"} {
+	for _, name := range []string{"cluster", "namespace", "job", "instance", "pipeline", "processor"} {
 		v, ok := d.Variable(name)
 		if !assert.True(t, ok, "variable %s", name) {
 			continue
@@ -95,6 +97,11 @@ func TestDashboardValidates(t *testing.T) {
 		require.NoError(t, lerr)
 		_, perr := parseWithVars(sel)
 		require.NoError(t, perr, "variable %s", v.Name)
+		if slices.Contains([]string{"cluster", "namespace", "job", "instance"}, v.Name) {
+			// A counter is absent until it is used; the process series is
+			// there from the collector's start, with or without traffic.
+			assert.True(t, strings.HasPrefix(sel, "otelcol_process_uptime"), "variable %s lists the values of otelcol_process_uptime, got %s", v.Name, sel)
+		}
 	}
 	n := 0
 	for _, p := range d.Panels {

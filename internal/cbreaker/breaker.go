@@ -79,13 +79,15 @@ func (b *Breaker) Allow() (Token, error) {
 	return b.allow(time.Time{}, b.now)
 }
 
-// State returns the stored state. It reads no clock and makes no transition:
-// an open breaker whose wait has passed still reports StateOpen until an
-// Allow moves it to half-open (compare OpenUntil with the clock to tell).
+// State returns the current state. An open breaker whose open wait has
+// passed moves to half-open on this read, as the next Allow would, and
+// OnStateChange is called for it: a breaker with no call to make (an idle
+// pipeline) does not report open for good after its open wait is over, so a
+// gauge that reads State at each collection, and whatever OnStateChange
+// reports, follow the open wait without traffic. Half-open then allows the
+// next call as a probe. State reads the clock only while open.
 func (b *Breaker) State() State {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.state
+	return b.readState(time.Time{}, b.now)
 }
 
 // OpenUntil returns when an open breaker admits its next probe: Allow
@@ -109,6 +111,11 @@ func (b *Breaker) allowAt(now time.Time) (Token, error) {
 	return b.allow(now, nil)
 }
 
+// stateAt is State at the time now. Tests use it with a fixed clock.
+func (b *Breaker) stateAt(now time.Time) State {
+	return b.readState(now, nil)
+}
+
 // doneAt is t.Done(err) at the time now. Tests use it with a fixed clock.
 func (b *Breaker) doneAt(now time.Time, t Token, err error) {
 	b.done(t, err, now, nil)
@@ -125,6 +132,19 @@ func (b *Breaker) allow(now time.Time, clock func() time.Time) (Token, error) {
 		b.notify()
 	}
 	return t, err
+}
+
+// readState runs stateLocked under the mutex (see allowLocked for now and
+// clock), then delivers any transition it made.
+func (b *Breaker) readState(now time.Time, clock func() time.Time) State {
+	b.mu.Lock()
+	st := b.stateLocked(now, clock)
+	notify := b.shouldNotifyLocked()
+	b.mu.Unlock()
+	if notify {
+		b.notify()
+	}
+	return st
 }
 
 // done classifies err (calling IsExcluded without the lock), runs

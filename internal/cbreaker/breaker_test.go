@@ -68,12 +68,40 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name:     "state stays open after the timeout until Allow",
+			// An idle pipeline: nothing calls Allow after the breaker opened.
+			// A read of State (the processor's gauge, at each collection) is
+			// what moves it on, so the gauge and OnStateChange stop saying
+			// open once the open wait is over.
+			name:     "state read after the open wait moves to half-open without a call",
 			settings: base,
 			steps: []step{
-				tripped, advance(time.Hour), wantState(open), wantOpenUntil(time.Second),
-				allowOK(), wantState(halfOpen), wantOpenUntil(-1),
+				tripped, advance(time.Second - time.Nanosecond), wantState(open),
+				wantTransitions(closed, open),
+				advance(time.Nanosecond), wantState(halfOpen), wantOpenUntil(-1),
 				wantTransitions(closed, open, open, halfOpen),
+				advance(time.Hour), wantState(halfOpen), wantTransitions(closed, open, open, halfOpen),
+				wantCounts(Counts{}),
+			},
+		},
+		{
+			name:     "half-open reached by a read admits probes and closes on success",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Hour), wantState(halfOpen),
+				allowN(2), allowErr(ErrTooManyProbes), wantCounts(Counts{Requests: 2, InFlight: 2}),
+				done(3, nil), done(4, nil), wantState(closed),
+				wantTransitions(closed, open, open, halfOpen, halfOpen, closed),
+			},
+		},
+		{
+			name:     "half-open reached by a read re-opens on a failed probe with the wait doubled",
+			settings: base,
+			steps: []step{
+				tripped, advance(time.Second), wantState(halfOpen),
+				call(errFail), wantState(open), wantOpenUntil(3 * time.Second),
+				advance(2*time.Second - time.Nanosecond), wantState(open),
+				advance(time.Nanosecond), wantState(halfOpen),
+				wantTransitions(closed, open, open, halfOpen, halfOpen, open, open, halfOpen),
 			},
 		},
 		{

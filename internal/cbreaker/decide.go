@@ -17,16 +17,24 @@ const (
 // the decision depends on the time. With clock nil, now is used.
 // Callers MUST hold b.mu.
 
-// allowLocked decides whether one call may start.
-func (b *Breaker) allowLocked(now time.Time, clock func() time.Time) (Token, error) {
+// stateLocked returns the state, first moving an open breaker whose open
+// wait has passed to half-open.
+func (b *Breaker) stateLocked(now time.Time, clock func() time.Time) State {
 	if b.state == StateOpen {
 		if clock != nil {
 			now = clock()
 		}
-		if now.Before(b.openUntil) {
-			return Token{}, ErrOpen
+		if !now.Before(b.openUntil) {
+			b.setStateLocked(StateHalfOpen)
 		}
-		b.setStateLocked(StateHalfOpen)
+	}
+	return b.state
+}
+
+// allowLocked decides whether one call may start.
+func (b *Breaker) allowLocked(now time.Time, clock func() time.Time) (Token, error) {
+	if b.stateLocked(now, clock) == StateOpen {
+		return Token{}, ErrOpen
 	}
 	if b.state == StateHalfOpen && b.counts.InFlight >= b.halfOpenProbes {
 		return Token{}, ErrTooManyProbes

@@ -4,9 +4,11 @@
 //
 // Closed: every call is allowed; FailureThreshold consecutive failures open
 // the breaker (a success resets the count). Open: no call is allowed until
-// the open wait has passed (OpenUntil says when). The first Allow at or after
-// that moment moves the breaker to half-open. Half-open: at most
-// HalfOpenProbes calls run at once; SuccessThreshold successes close the
+// the open wait has passed (OpenUntil says when). The first Allow or State at
+// or after that moment moves the breaker to half-open: State makes the move
+// too, so that a breaker with no call to make (an idle pipeline) does not
+// report open long after its wait is over, when its downstream may be back.
+// Half-open: at most HalfOpenProbes calls run at once; SuccessThreshold successes close the
 // breaker and reset the open wait to OpenTimeout, and any failure re-opens
 // it with the open wait doubled, up to MaxOpenTimeout.
 //

@@ -49,6 +49,15 @@ func (m *model) allow(now time.Time) (modelToken, error) {
 	return modelToken{gen: m.gen}, nil
 }
 
+// read is the state table for a read of State: an open breaker whose wait
+// is over moves to half-open.
+func (m *model) read(now time.Time) State {
+	if m.state == StateOpen && !now.Before(m.openUntil) {
+		m.moveTo(StateHalfOpen)
+	}
+	return m.state
+}
+
 // done is the state table for a call's result.
 func (m *model) done(now time.Time, t modelToken, o outcome) {
 	if t.gen != m.gen {
@@ -157,11 +166,18 @@ func FuzzBreaker(f *testing.F) {
 			case 3: // advance the clock by up to 25.5s
 				h.clock.Advance(time.Duration(next()) * unit)
 			}
-			if m.state != prev {
-				modelTransitions = append(modelTransitions, transition{prev, m.state})
-				prev = m.state
+			// Every step reads State, as the processor's gauge does at each
+			// collection: the read itself may move open to half-open.
+			mid := m.state
+			if mid != prev {
+				modelTransitions = append(modelTransitions, transition{prev, mid})
 			}
-			require.Equal(t, m.state, h.b.State(), "step %d: state", step)
+			got := h.b.State()
+			require.Equal(t, m.read(h.clock.Now()), got, "step %d: state", step)
+			if m.state != mid {
+				modelTransitions = append(modelTransitions, transition{mid, m.state})
+			}
+			prev = m.state
 			require.Equal(t, m.openUntil, h.b.OpenUntil(), "step %d: open until", step)
 			require.Equal(t, m.counts, h.b.Counts(), "step %d: counts", step)
 			require.Equal(t, modelTransitions, h.transitions, "step %d: transitions", step)

@@ -33,13 +33,14 @@ type Settings struct {
 	// Now returns the current time. nil means time.Now. Tests inject a fake
 	// clock. It is called with the Breaker's mutex held, so it must not call
 	// into the Breaker. It is read only when the answer depends on it: by
-	// Allow while open, and by Token.Done when a failure opens the breaker.
+	// Allow and State while open, and by Token.Done when a failure opens the
+	// breaker.
 	Now func() time.Time
 	// OnStateChange, if not nil, is called once for each transition
 	// (closed->open, open->half_open, half_open->open, half_open->closed),
 	// without any lock held, so it may call back into the Breaker. Calls are
 	// never concurrent and always come in transition order: they are made
-	// by one of the goroutines whose Allow or Done made a transition, which
+	// by one of the goroutines whose Allow, State or Done made a transition, which
 	// delivers every pending transition, including ones made meanwhile by
 	// other goroutines (so a Done may return before its own transition was
 	// delivered, if another goroutine is delivering). A transition made

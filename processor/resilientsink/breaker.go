@@ -31,6 +31,12 @@ func (c *core[T]) onBreakerChange(from, to cbreaker.State) {
 		c.reportStatus(statusRecoverable)
 	case cbreaker.StateHalfOpen:
 		c.logger.Info("Circuit breaker half-open: probing downstream", fields...)
+		if s := c.q.stats(); s.mem.batches == 0 && s.diskItems == 0 {
+			// Idle: the open wait is over (the breaker_state gauge read it)
+			// and nothing waits for the downstream, so no error is known.
+			// With data held, the next probe decides, without flapping.
+			c.reportStatus(statusOK)
+		}
 	case cbreaker.StateClosed:
 		c.logger.Info("Circuit breaker closed: deliveries resumed", fields...)
 		c.reportStatus(statusOK)
