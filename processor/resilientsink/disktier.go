@@ -261,6 +261,7 @@ func (q *tieredQueue[T]) evictUnreadLocked() bool {
 		h.evicted = true
 		d.unread.sub(h.c)
 		q.dropFrame(h.payload, h.c.items, h.arrived, reasonOverflow)
+		q.room.broadcast() // the feeder may wait for room for it: it acks it now
 		return true
 	}
 	f, ref, ok, err := q.nextFrameLocked()

@@ -92,14 +92,12 @@ func (q *tieredQueue[T]) abandon() []batch[T] {
 func (q *tieredQueue[T]) sweep(abandoned []batch[T], deadline time.Time) {
 	q.mu.Lock()
 	for q.appending.batches > 0 || (q.disk != nil && q.disk.appendingBytes > 0) {
-		// A write_ahead append in progress: wait for it, so that nothing
-		// lands after the close.
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		q.room.wait(ctx, time.Time{})
-		cancel()
-		if !time.Now().Before(deadline) {
+		// A write_ahead append in progress: wait for it (until the
+		// deadline, if any), so that nothing lands after the close.
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			break
 		}
+		q.room.wait(context.Background(), deadline)
 	}
 	held := abandoned
 	for len(q.retrying) > 0 {
