@@ -129,6 +129,34 @@ func (d *memDisk) faulty() bool {
 func (d *memDisk) spoil(match string, n int) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	ino := d.pickLocked(match, n)
+	if ino == nil {
+		return false
+	}
+	ino.unreadable = true
+	return true
+}
+
+// rot flips the bits of byte off (modulo its size) of the n-th file whose
+// path contains match, in the page cache and on disk alike (bit rot).
+func (d *memDisk) rot(match string, n, off int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ino := d.pickLocked(match, n)
+	if ino == nil || len(ino.cache) == 0 {
+		return false
+	}
+	off %= len(ino.cache)
+	ino.cache[off] ^= 0xff
+	if off < len(ino.durable) {
+		ino.durable[off] ^= 0xff
+	}
+	return true
+}
+
+// pickLocked returns the n-th file (in name order, modulo their number)
+// whose path contains match, or nil. d.mu MUST be held.
+func (d *memDisk) pickLocked(match string, n int) *memInode {
 	var names []string
 	for dn, dir := range d.dirs {
 		for name := range dir.cache {
@@ -138,12 +166,11 @@ func (d *memDisk) spoil(match string, n int) bool {
 		}
 	}
 	if len(names) == 0 {
-		return false
+		return nil
 	}
 	slices.Sort(names)
 	p := names[n%len(names)]
-	d.dirs[filepath.Dir(p)].cache[filepath.Base(p)].unreadable = true
-	return true
+	return d.dirs[filepath.Dir(p)].cache[filepath.Base(p)]
 }
 
 // hitLocked reports the fault that fails op on name, if any. d.mu MUST be held.

@@ -249,7 +249,7 @@ func (r *fuzzRun) restartUnderLoad(arg byte) {
 // fault injects a disk fault (or clears them).
 func (r *fuzzRun) fault(arg byte) {
 	l := r.life()
-	kind := int(arg) % 10
+	kind := int(arg) % 12
 	if kind == 1 {
 		r.note("disk healthy")
 		r.disk.clearFaults()
@@ -273,9 +273,13 @@ func (r *fuzzRun) fault(arg byte) {
 	case 7:
 		r.disk.inject(memFault{op: memRemove, err: syscall.EIO, times: 1})
 	case 8:
-		r.disk.spoil(".seg", int(arg/10))
+		r.disk.spoil(".seg", int(arg/12))
 	case 9:
 		r.disk.inject(memFault{op: memWrite, match: ".ack", err: syscall.EIO, times: 1})
+	case 10: // a header byte of the first frames
+		r.disk.rot(".seg", 0, int(arg/12))
+	case 11: // anywhere in a segment
+		r.disk.rot(".seg", int(arg/12)%3, int(arg)*131)
 	}
 	r.note("disk fault %d", kind)
 }
