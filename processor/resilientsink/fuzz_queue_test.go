@@ -143,7 +143,8 @@ func (r *fuzzRun) life() *fuzzLife { return r.lives[len(r.lives)-1] }
 func (r *fuzzRun) fatalf(format string, args ...any) {
 	r.t.Helper()
 	r.abort()
-	r.t.Fatalf("%s\nconfig: %s\nsteps: %s", fmt.Sprintf(format, args...), fuzzDescribe(r.base), strings.Join(r.log, "; "))
+	r.t.Fatalf("%s\nconfig: %s (power cut: unsynced folders lost %v, zero-filled tails %v)\nsteps: %s",
+		fmt.Sprintf(format, args...), fuzzDescribe(r.base), r.disk.strictDirs, r.disk.zeroTails, strings.Join(r.log, "; "))
 }
 
 func (r *fuzzRun) note(format string, args ...any) {
