@@ -44,9 +44,13 @@ func (r *fuzzRun) checkEnd() {
 }
 
 // excused reports whether an acknowledged batch may be lost without a count:
-// a crash or power cut in or after its life, where the mode does not promise
-// to survive it (memory only; spill; write_ahead without sync at a power cut).
+// its frame's header rotted, or a crash or power cut came in or after its
+// life, where the mode does not promise to survive it (memory only; spill;
+// write_ahead without sync at a power cut).
 func (r *fuzzRun) excused(b *fuzzBatch) bool {
+	if r.uncountable[b.id] {
+		return true
+	}
 	p := r.base.Persistence
 	for _, l := range r.lives[b.life:] {
 		switch {

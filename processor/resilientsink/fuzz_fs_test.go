@@ -132,20 +132,25 @@ func (d *memDisk) spoil(match string, n int) bool {
 }
 
 // rot flips the bits of byte off (modulo its size) of the n-th file whose
-// path contains match, in the page cache and on disk alike (bit rot).
-func (d *memDisk) rot(match string, n, off int) bool {
+// path contains match, in the page cache and on disk alike (bit rot), if
+// that byte is in a frame; it returns the id of the batch of that frame and
+// whether the byte is in its header.
+func (d *memDisk) rot(match string, n, off int) (id int, inHeader, ok bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	ino := d.pickLocked(match, n)
 	if ino == nil || len(ino.cache) == 0 {
-		return false
+		return 0, false, false
 	}
 	off %= len(ino.cache)
+	if id, inHeader, ok = fuzzFrameAt(ino.cache, off); !ok {
+		return 0, false, false
+	}
 	ino.cache[off] ^= 0xff
 	if off < len(ino.durable) {
 		ino.durable[off] ^= 0xff
 	}
-	return true
+	return id, inHeader, true
 }
 
 // pickLocked returns the n-th file (in name order, modulo their number)
