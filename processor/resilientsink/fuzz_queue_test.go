@@ -31,7 +31,20 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzQueue -parallel 1 ./processor/resilientsink
 //
-// Input: 3 config bytes (fuzzConfig), then steps of an op byte and an argument byte.
+// Input: 3 config bytes (fuzzConfig), then steps of an op byte and an
+// argument byte. By op%16:
+//
+//	5   downstream: arg%7 = ok, retryable, permanent, hang (until ctx done),
+//	    panic, slow (ignores ctx, accepts after 4s), slow-fail (fails after 4s)
+//	6   sleep (virtual): arg%6 = 10ms, 100ms, 1s, 5s, 30s, 2m
+//	7   disk: arg%12 = full (ENOSPC until healed), healed, EIO write, short
+//	    write, EIO fsync, short write + failing truncate, failing rename,
+//	    failing remove, a segment unreadable, EIO on an ack write, bit rot in
+//	    a header, bit rot anywhere
+//	8   SIGKILL; 9 power cut; 10 restart (SIGHUP), next strategy arg%3
+//	11  burst: 2-4 concurrent offers; 12 restart during a burst
+//	else offer one batch: arg>>4 == 15 huge (3 MiB or 1.1 MiB, arg&1), else
+//	    1+(arg>>2&3) records of 64 B, 4 KiB, 48 KiB or 256 KiB (arg&3)
 func FuzzQueue(f *testing.F) {
 	for _, seed := range fuzzSeeds {
 		f.Add(seed)
