@@ -50,18 +50,22 @@ unit-test:
 
 ## fuzz: run every fuzz target of the module for FUZZTIME each (default 5m),
 ## minimizing a failure for at most FUZZMINIMIZETIME, with FUZZPARALLEL workers
-## (default 1: the machine is shared). A failure stops the run; its input is
-## written to the package's testdata/fuzz/<target>/ and runs in `make test`.
+## (default 1: the machine is shared). A failing target's input is written to
+## its package's testdata/fuzz/<target>/ (it then runs in `make test`); the
+## other targets still run, and the make fails at the end naming the failures.
 FUZZTIME         ?= 5m
 FUZZMINIMIZETIME ?= 1m
 FUZZPARALLEL     ?= 1
 fuzz:
-	@set -e; $(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
+	@failed=""; \
+	for line in $$($(GO) list -f '{{.ImportPath}}={{.Dir}}' ./...); do \
+		pkg=$${line%%=*}; dir=$${line#*=}; \
 		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$dir"/*_test.go 2>/dev/null | sort -u); do \
 			echo "== $$t in $$pkg for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZPARALLEL) "$$pkg"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZPARALLEL) "$$pkg" || failed="$$failed $$pkg.$$t"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed" >&2; exit 1; fi
 
 ## e2e: end-to-end suite (e2e/, build tag e2e) on _build/otelcol-resilient driven by telemetrygen.
 e2e: otelcol $(TELEMETRYGEN)

@@ -44,11 +44,15 @@ func (r *fuzzRun) checkEnd() {
 }
 
 // excused reports whether an acknowledged batch may be lost without a count:
-// a crash or power cut in or after its life, where the mode does not promise
-// to survive it (memory only; spill; write_ahead without sync at a power cut);
-// or a segment file that became unreadable before a restart, which the next
-// Open moves aside without knowing what it held (the disk did not work).
+// its frame's header rotted, or a crash or power cut came in or after its
+// life, where the mode does not promise to survive it (memory only; spill;
+// write_ahead without sync at a power cut), or a segment file became
+// unreadable before a restart, which the next Open moves aside without
+// knowing what it held (the disk did not work).
 func (r *fuzzRun) excused(b *fuzzBatch) bool {
+	if r.uncountable[b.id] {
+		return true
+	}
 	p := r.base.Persistence
 	for i, l := range r.lives[b.life:] {
 		switch {

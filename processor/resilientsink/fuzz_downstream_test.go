@@ -28,6 +28,7 @@ const (
 	dsHang                    // block until the delivery's context ends
 	dsPanic                   // panic
 	dsSlow                    // ignore cancellation: accept after fuzzSlowDelivery
+	dsSlowFail                // ignore cancellation: retryable error after fuzzSlowDelivery
 	numDSModes
 )
 
@@ -42,9 +43,8 @@ const fuzzSlowDelivery = 4 * time.Second
 // fuzzDelivery is one successful delivery.
 type fuzzDelivery struct {
 	id, items, life, step int
-	// late is set for a delivery that completed after its life began to
-	// shut down
-	// (abandoned by Shutdown, dsSlow).
+	// late is set for a slow delivery that completed once the Shutdown of
+	// its life began: Shutdown may have abandoned it (left it on disk).
 	late bool
 }
 
@@ -61,20 +61,11 @@ type fuzzRecorder struct {
 	panicked  map[int]int // id -> panics
 	attempts  map[int]int // id -> deliveries attempted (any outcome)
 	killed    map[int]bool
-	// stopping marks lives whose Shutdown began: a slow delivery that ends
-	// then may have been abandoned at the deadline (and written to disk).
-	stopping map[int]bool
+	shutting  map[int]bool // lives whose Shutdown began
 }
 
 func newFuzzRecorder() *fuzzRecorder {
-	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}, killed: map[int]bool{}, stopping: map[int]bool{}}
-}
-
-// stop notes that life n's Shutdown begins.
-func (r *fuzzRecorder) stop(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.stopping[n] = true
+	return &fuzzRecorder{permanent: map[int]int{}, panicked: map[int]int{}, attempts: map[int]int{}, killed: map[int]bool{}, shutting: map[int]bool{}}
 }
 
 func (r *fuzzRecorder) set(m dsMode) {
@@ -94,6 +85,14 @@ func (r *fuzzRecorder) setLife(life int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.life = life
+}
+
+// shuttingDown notes that the Shutdown of life began: a slow delivery that
+// completes from now on may have been abandoned by it.
+func (r *fuzzRecorder) shuttingDown(life int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shutting[life] = true
 }
 
 // kill makes every delivery of life fail from now on, even one under way.
@@ -158,6 +157,9 @@ func (s *fuzzSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	case dsSlow:
 		time.Sleep(fuzzSlowDelivery)
 		return s.lateAccept(id, items)
+	case dsSlowFail:
+		time.Sleep(fuzzSlowDelivery)
+		return errFuzzDown
 	}
 	return nil
 }
@@ -170,7 +172,8 @@ func (s *fuzzSink) lateAccept(id, items int) error {
 	if r.killed[s.life] {
 		return errFuzzDead
 	}
-	r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step, late: s.life != r.life || r.stopping[s.life]})
+	late := s.life != r.life || r.shutting[s.life]
+	r.delivered = append(r.delivered, fuzzDelivery{id: id, items: items, life: s.life, step: r.step, late: late})
 	return nil
 }
 

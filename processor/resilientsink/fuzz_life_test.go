@@ -45,7 +45,7 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 	l := r.life()
 	ctx, cancel := context.WithTimeout(context.Background(), fuzzShutdownWait)
 	defer cancel()
-	r.rec.stop(l.n)
+	r.rec.shuttingDown(l.n)
 	if err := l.proc.Shutdown(ctx); err != nil {
 		r.fatalf("Shutdown of life %d: %v", l.n, err)
 	}
