@@ -44,22 +44,28 @@ func TestTierViolations(t *testing.T) {
 			},
 		},
 		{
-			name:   "headless Service the agents dial selects the agents too",
-			mutate: func(_ *testing.T, r *Rendered) { service(r, "otelcol-resilient-gateway-headless").Spec.Selector = nameOnly },
+			name: "headless Service the agents dial selects the agents too",
+			mutate: func(_ *testing.T, r *Rendered) {
+				service(r, "otelcol-resilient-gateway-headless").Spec.Selector = nameOnly
+			},
 			want: []string{
 				"service otelcol-resilient-gateway-headless selector map[app.kubernetes.io/name:otelcol-resilient] must select the pods of one tier, got DaemonSet otelcol-resilient-agent and StatefulSet otelcol-resilient-gateway (an agent could forward to another agent, or to itself)",
 				"exporter otlp_grpc/gateway of DaemonSet otelcol-resilient-agent must not send to service otelcol-resilient-gateway-headless, which selects its own pods (it could forward to itself, in a loop)",
 			},
 		},
 		{
-			name:   "agent sends to its own Service",
-			mutate: func(t *testing.T, r *Rendered) { replaceConfigOf(t, r, "otelcol-resilient-config-agent", agentExp, "otelcol-resilient-agent:4317") },
-			want:   []string{"exporter otlp_grpc/gateway of DaemonSet otelcol-resilient-agent must not send to service otelcol-resilient-agent, which selects its own pods (it could forward to itself, in a loop)"},
+			name: "agent sends to its own Service",
+			mutate: func(t *testing.T, r *Rendered) {
+				replaceConfigOf(t, r, "otelcol-resilient-config-agent", agentExp, "otelcol-resilient-agent:4317")
+			},
+			want: []string{"exporter otlp_grpc/gateway of DaemonSet otelcol-resilient-agent must not send to service otelcol-resilient-agent, which selects its own pods (it could forward to itself, in a loop)"},
 		},
 		{
-			name:   "agent sends to its own receiver",
-			mutate: func(t *testing.T, r *Rendered) { replaceConfigOf(t, r, "otelcol-resilient-config-agent", agentExp, "localhost:4317") },
-			want:   []string{"exporter otlp_grpc/gateway of DaemonSet otelcol-resilient-agent must not send to its own receiver receivers::otlp::grpc (a loop), got localhost:4317"},
+			name: "agent sends to its own receiver",
+			mutate: func(t *testing.T, r *Rendered) {
+				replaceConfigOf(t, r, "otelcol-resilient-config-agent", agentExp, "localhost:4317")
+			},
+			want: []string{"exporter otlp_grpc/gateway of DaemonSet otelcol-resilient-agent must not send to its own receiver receivers::otlp::grpc (a loop), got localhost:4317"},
 		},
 		{
 			name: "agent pinned to one gateway pod through the ClusterIP Service",
@@ -103,9 +109,11 @@ func TestTierViolations(t *testing.T) {
 			want:   []string{"DaemonSet otelcol-resilient-agent selector map[app.kubernetes.io/name:otelcol-resilient] must not match the pods of StatefulSet otelcol-resilient-gateway (two controllers would fight over them)"},
 		},
 		{
-			name:   "init container image by tag",
-			mutate: func(_ *testing.T, r *Rendered) { r.DaemonSets[0].Spec.Template.Spec.InitContainers[0].Image = "busybox:1.37" },
-			want:   []string{`initContainers queue-owner: image must be pinned by digest (name@sha256:...; it runs as root, and a tag can be moved), got "busybox:1.37"`},
+			name: "init container image by tag",
+			mutate: func(_ *testing.T, r *Rendered) {
+				r.DaemonSets[0].Spec.Template.Spec.InitContainers[0].Image = "busybox:1.37"
+			},
+			want: []string{`initContainers queue-owner: image must be pinned by digest (name@sha256:...; it runs as root, and a tag can be moved), got "busybox:1.37"`},
 		},
 		{
 			name:    "PodMonitor and scrape annotation (today's pods)",
