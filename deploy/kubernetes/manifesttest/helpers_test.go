@@ -17,7 +17,10 @@ const (
 	daemonSetDir = "../overlays/daemonset"
 	twoTierDir   = "../overlays/two-tier"
 	backendDir   = "../overlays/backend"
-	repoRoot     = "../../.."
+	// scrapeAnnotationsDir is the component that annotates the pods for
+	// annotation-based Prometheus discovery.
+	scrapeAnnotationsDir = "../components/scrape-annotations"
+	repoRoot             = "../../.."
 )
 
 // render renders dir and fails the test on error.

@@ -6,6 +6,7 @@ package manifesttest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,9 +151,36 @@ func TestTwoTierMonitoring(t *testing.T) {
 // README tells users to.
 func renderWithMonitoring(t *testing.T, dir string) *Rendered {
 	t.Helper()
+	return renderWithComponents(t, dir, monitoringDir)
+}
+
+// renderWithComponents renders dir with the kustomize components comps.
+func renderWithComponents(t *testing.T, dir string, comps ...string) *Rendered {
+	t.Helper()
 	k := t.TempDir()
-	res, comp := relTo(t, k, dir), relTo(t, k, monitoringDir)
+	rel := make([]string, len(comps))
+	for i, c := range comps {
+		rel[i] = relTo(t, k, c)
+	}
 	require.NoError(t, os.WriteFile(filepath.Join(k, "kustomization.yaml"),
-		[]byte("resources: ["+res+"]\ncomponents: ["+comp+"]\n"), 0o600))
+		[]byte("resources: ["+relTo(t, k, dir)+"]\ncomponents: ["+strings.Join(rel, ", ")+"]\n"), 0o600))
 	return render(t, k)
+}
+
+// TestScrapeAnnotationsComponent: components/scrape-annotations annotates
+// both tiers' pods for annotation-based discovery; with the PodMonitor of
+// components/monitoring too, every pod would be scraped twice.
+func TestScrapeAnnotationsComponent(t *testing.T) {
+	r := renderWithComponents(t, twoTierDir, scrapeAnnotationsDir)
+	require.NoError(t, Check(r))
+	agent, gateway := tiers(t, r)
+	for _, s := range []*Subject{agent, gateway} {
+		assert.Equal(t, "true", s.Workload.Template.Annotations[ScrapeAnnotation], s.Workload.Name)
+		assert.Equal(t, "8888", s.Workload.Template.Annotations["prometheus.io/port"], s.Workload.Name)
+	}
+	r = renderWithComponents(t, twoTierDir, scrapeAnnotationsDir, monitoringDir)
+	assert.ElementsMatch(t, []string{
+		"DaemonSet otelcol-resilient-agent pods must be scraped once (a PodMonitor or the prometheus.io/scrape annotation), got 2: PodMonitor otelcol-resilient, annotation prometheus.io/scrape",
+		"StatefulSet otelcol-resilient-gateway pods must be scraped once (a PodMonitor or the prometheus.io/scrape annotation), got 2: PodMonitor otelcol-resilient, annotation prometheus.io/scrape",
+	}, errLines(Check(r)))
 }
