@@ -58,8 +58,16 @@ func TestTwoTier(t *testing.T) {
 	require.NoError(t, decodeComponent(agent.Config.Exporters["otlp_grpc/gateway"], &exp))
 	assert.Equal(t, "dns:///otelcol-resilient-gateway-headless:4317", exp.Endpoint)
 	assert.Equal(t, "round_robin", exp.BalancerName)
+	assert.Equal(t, int64(75), *gateway.Workload.Template.Spec.TerminationGracePeriodSeconds)
+	want, err := os.ReadFile(filepath.Join(baseDir, "config.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(gateway.ConfigYAML))
+}
 
-	// Sizing of the agent (overlays/two-tier/agent/daemonset-podlogs.yaml).
+// TestTwoTierAgent pins the two-tier agent's sizing (as its files state it),
+// its mounts for pod logs and offsets, and its configuration file.
+func TestTwoTierAgent(t *testing.T) {
+	agent, _ := tiers(t, render(t, twoTierDir))
 	insts, err := agent.Config.Instances()
 	require.NoError(t, err)
 	budget, drain, spill := 0, time.Duration(0), time.Duration(0)
@@ -76,7 +84,6 @@ func TestTwoTier(t *testing.T) {
 	assert.Equal(t, int64(50), *agent.Workload.Template.Spec.TerminationGracePeriodSeconds)
 	assert.Equal(t, "320Mi", agent.Container.Resources.Limits.Memory().String())
 	assert.Equal(t, []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "272MiB"}}, agent.Container.Env)
-	assert.Equal(t, int64(75), *gateway.Workload.Template.Spec.TerminationGracePeriodSeconds)
 
 	// Pod logs read-only; offsets on the node, handed to the collector.
 	m, ok := mountFor(agent.Container, "/var/log/pods/x")
@@ -91,9 +98,6 @@ func TestTwoTier(t *testing.T) {
 	want, err := os.ReadFile(filepath.Join(twoTierDir, "agent", "config.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(agent.ConfigYAML))
-	want, err = os.ReadFile(filepath.Join(baseDir, "config.yaml"))
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(gateway.ConfigYAML))
 }
 
 // TestBackendOverlay renders overlays/backend: the two tiers, the gateway's
