@@ -75,12 +75,13 @@ func TestTwoTierAgent(t *testing.T) {
 		budget += in.MemoryLimitMiB
 		drain += in.ShutdownTimeout
 		spill += in.SpillTime()
-		assert.True(t, in.Spills())
+		// Pod logs on disk before filelog saves offsets past them.
+		assert.Equal(t, in.ID != "resilientsink/podlogs", in.Spills(), "%s spills", in.ID)
 	}
 	assert.Len(t, insts, 4)
 	assert.Equal(t, 160, budget)
 	assert.Equal(t, 20*time.Second, drain)
-	assert.Equal(t, 3200*time.Millisecond, spill)
+	assert.Equal(t, 1920*time.Millisecond, spill)
 	assert.Equal(t, int64(50), *agent.Workload.Template.Spec.TerminationGracePeriodSeconds)
 	assert.Equal(t, "320Mi", agent.Container.Resources.Limits.Memory().String())
 	assert.Equal(t, []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "272MiB"}}, agent.Container.Env)
