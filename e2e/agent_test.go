@@ -142,7 +142,9 @@ func requireEveryLine(t *testing.T, out string, pods []*podLog) (total, dups int
 			delete(counts, p.body(n))
 		}
 	}
-	assert.Zero(t, len(counts), "records that no pod wrote (a .gz read as text, a partial line)")
+	if len(counts) > 0 {
+		t.Errorf("%d records that no pod wrote (a .gz read as text, a partial line)", len(counts))
+	}
 	return total, dups
 }
 
