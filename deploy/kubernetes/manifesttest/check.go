@@ -183,6 +183,7 @@ func (s *Subject) check(r *Rendered, services []*corev1.Service) []error {
 	errs = append(errs, s.checkPorts(services)...)
 	errs = append(errs, s.checkDisruption(r)...)
 	errs = append(errs, s.checkExporterTargets(r)...)
+	errs = append(errs, s.checkFilelog()...)
 	errs = append(errs, s.Config.checkSyncExporters()...)
 	errs = append(errs, CheckFeatureGates(slices.Concat(s.Container.Command, s.Container.Args))...)
 	return errs
