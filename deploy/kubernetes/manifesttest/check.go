@@ -38,6 +38,11 @@ const (
 	// fsync included, less than common cloud block volumes sustain; measure
 	// yours and raise the grace period if it is slower (README, Grace period).
 	DiskWriteMiBPerSecond = 50
+	// GraceHeadroom is the factor by which terminationGracePeriodSeconds
+	// must exceed the shutdown bound (preStop, drains, spills, exporters):
+	// a grace period that just covers the bound leaves nothing for a slow
+	// disk, a busy node or a later change to a timeout.
+	GraceHeadroom = 1.25
 	// GOMEMLIMIT must lie between these fractions of the memory limit.
 	minGOMEMLIMITRatio, maxGOMEMLIMITRatio = 0.75, 0.90
 )
@@ -57,14 +62,46 @@ type Subject struct {
 	Config *CollectorConfig
 }
 
-// Resolve finds the workload, its collector container and the collector
-// configuration (from the --config argument, through the volume mount, to the
-// ConfigMap's key).
+// Resolve finds the single workload of the rendering, its collector
+// container and the collector configuration (from the --config argument,
+// through the volume mount, to the ConfigMap's key).
 func Resolve(r *Rendered) (*Subject, error) {
 	w, err := r.Workload()
 	if err != nil {
 		return nil, err
 	}
+	return resolveWorkload(r, w)
+}
+
+// ResolveAll resolves every workload of the rendering, in the order of
+// Workloads.
+func ResolveAll(r *Rendered) ([]*Subject, error) {
+	ws := r.Workloads()
+	if len(ws) == 0 {
+		return nil, fmt.Errorf("want a Deployment, DaemonSet or StatefulSet, got none")
+	}
+	var out []*Subject
+	for _, w := range ws {
+		s, err := resolveWorkload(r, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// SubjectOf returns the subject of the workload of kind, or nil.
+func SubjectOf(subjects []*Subject, kind string) *Subject {
+	for _, s := range subjects {
+		if s.Workload.Kind == kind {
+			return s
+		}
+	}
+	return nil
+}
+
+func resolveWorkload(r *Rendered, w Workload) (*Subject, error) {
 	s := &Subject{Workload: w}
 	for i := range w.Template.Spec.Containers {
 		if w.Template.Spec.Containers[i].Name == ContainerName {
@@ -82,40 +119,59 @@ func Resolve(r *Rendered) (*Subject, error) {
 	if !path.IsAbs(s.ConfigPath) {
 		return nil, fmt.Errorf("args must contain --config=<absolute path>, got %q", s.Container.Args)
 	}
+	if err := s.loadConfig(r); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadConfig reads the collector configuration from the ConfigMap mounted at
+// ConfigPath.
+func (s *Subject) loadConfig(r *Rendered) error {
 	mount, ok := mountFor(s.Container, s.ConfigPath)
 	if !ok {
-		return nil, fmt.Errorf("config %s is not on a volume mount", s.ConfigPath)
+		return fmt.Errorf("config %s is not on a volume mount", s.ConfigPath)
 	}
-	vol, ok := volume(w.Template, mount.Name)
+	vol, ok := volume(s.Workload.Template, mount.Name)
 	if !ok || vol.ConfigMap == nil {
-		return nil, fmt.Errorf("volume %q of the config must be a configMap", mount.Name)
+		return fmt.Errorf("volume %q of the config must be a configMap", mount.Name)
 	}
 	key := strings.TrimPrefix(strings.TrimPrefix(s.ConfigPath, mount.MountPath), "/")
 	for _, cm := range r.ConfigMaps {
 		if cm.Name == vol.ConfigMap.Name {
 			data, ok := cm.Data[key]
 			if !ok {
-				return nil, fmt.Errorf("configmap %s has no key %q", cm.Name, key)
+				return fmt.Errorf("configmap %s has no key %q", cm.Name, key)
 			}
 			s.ConfigYAML = []byte(data)
 		}
 	}
 	if s.ConfigYAML == nil {
-		return nil, fmt.Errorf("configmap %q of volume %q not rendered", vol.ConfigMap.Name, vol.Name)
+		return fmt.Errorf("configmap %q of volume %q not rendered", vol.ConfigMap.Name, vol.Name)
 	}
-	if s.Config, err = ParseCollectorConfig(s.ConfigYAML); err != nil {
-		return nil, err
-	}
-	return s, nil
+	var err error
+	s.Config, err = ParseCollectorConfig(s.ConfigYAML)
+	return err
 }
 
-// Check resolves the rendering and runs every check on it. The error joins one
-// line per violated invariant.
+// Check resolves every workload of the rendering and runs every check on
+// each, then the checks across workloads (tiers). The error joins one line
+// per violated invariant.
 func Check(r *Rendered) error {
-	s, err := Resolve(r)
+	subjects, err := ResolveAll(r)
 	if err != nil {
 		return err
 	}
+	var errs []error
+	for _, s := range subjects {
+		errs = append(errs, s.check(r, servicesOf(r, subjects, s))...)
+	}
+	errs = append(errs, checkTiers(r, subjects)...)
+	errs = append(errs, checkScraping(r, subjects)...)
+	return errors.Join(errs...)
+}
+
+func (s *Subject) check(r *Rendered, services []*corev1.Service) []error {
 	var errs []error
 	errs = append(errs, s.checkSecurity()...)
 	errs = append(errs, s.checkProbes()...)
@@ -124,10 +180,13 @@ func Check(r *Rendered) error {
 	errs = append(errs, s.checkFilesink()...)
 	errs = append(errs, s.checkPersistence(r)...)
 	errs = append(errs, s.checkInitContainers()...)
-	errs = append(errs, s.checkPorts(r)...)
+	errs = append(errs, s.checkPorts(services)...)
+	errs = append(errs, s.checkDisruption(r)...)
+	errs = append(errs, s.checkExporterTargets(r)...)
+	errs = append(errs, s.checkFilelog()...)
 	errs = append(errs, s.Config.checkSyncExporters()...)
 	errs = append(errs, CheckFeatureGates(slices.Concat(s.Container.Command, s.Container.Args))...)
-	return errors.Join(errs...)
+	return errs
 }
 
 // CheckFeatureGates checks that args set no feature gate, neither enabling nor

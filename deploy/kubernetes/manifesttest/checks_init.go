@@ -5,6 +5,7 @@ package manifesttest // import "github.com/resilientsink/resilientsink/deploy/ku
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,10 +16,15 @@ import (
 // folders of another owner), nothing more.
 var initCapabilities = []corev1.Capability{"CHOWN", "DAC_READ_SEARCH"}
 
+// pinnedImage matches an image reference pinned by digest (a tag may come
+// before it, for readers).
+var pinnedImage = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+
 // checkInitContainers checks that init containers, the only ones that may run
 // as root (to chown a hostPath folder kubelet created for root), stay
 // confined: no privilege or escalation, a read-only root filesystem, every
-// capability dropped but initCapabilities, seccomp RuntimeDefault.
+// capability dropped but initCapabilities, seccomp RuntimeDefault, and an
+// image pinned by digest.
 func (s *Subject) checkInitContainers() []error {
 	pod := s.Workload.Template.Spec.SecurityContext
 	if pod == nil {
@@ -29,6 +35,9 @@ func (s *Subject) checkInitContainers() []error {
 		sc := c.SecurityContext
 		if sc == nil {
 			sc = &corev1.SecurityContext{}
+		}
+		if !pinnedImage.MatchString(c.Image) {
+			errs = append(errs, fmt.Errorf("initContainers %s: image must be pinned by digest (name@sha256:...; it runs as root, and a tag can be moved), got %q", c.Name, c.Image))
 		}
 		key := fmt.Sprintf("initContainers %s: securityContext.", c.Name)
 		if v := sc.Privileged; v != nil && *v {

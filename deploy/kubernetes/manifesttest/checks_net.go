@@ -51,8 +51,9 @@ func (s *Subject) checkFilesink() []error {
 
 // checkPorts checks that every endpoint the collector listens on is reachable
 // from outside the pod and declared as a container port, and that the
-// Services select the pods and target declared ports covering the receivers.
-func (s *Subject) checkPorts(r *Rendered) []error {
+// workload's Services select the pods and target declared ports covering the
+// receivers.
+func (s *Subject) checkPorts(services []*corev1.Service) []error {
 	recv, err := s.Config.ReceiverEndpoints()
 	if err != nil {
 		return []error{err}
@@ -77,10 +78,10 @@ func (s *Subject) checkPorts(r *Rendered) []error {
 	if !subset(s.Workload.Selector, labels) || len(s.Workload.Selector) == 0 {
 		errs = append(errs, fmt.Errorf("%s selector must match the pod labels %v, got %v", s.Workload.Kind, labels, s.Workload.Selector))
 	}
-	if len(r.Services) == 0 {
-		return append(errs, fmt.Errorf("a Service must expose the receivers, got none"))
+	if len(services) == 0 {
+		return append(errs, fmt.Errorf("%s %s: a Service must expose the receivers, got none", s.Workload.Kind, s.Workload.Name))
 	}
-	for _, svc := range r.Services {
+	for _, svc := range services {
 		if !subset(svc.Spec.Selector, labels) || len(svc.Spec.Selector) == 0 {
 			errs = append(errs, fmt.Errorf("service %s selector must match the pod labels %v, got %v", svc.Name, labels, svc.Spec.Selector))
 		}
@@ -99,6 +100,28 @@ func (s *Subject) checkPorts(r *Rendered) []error {
 		}
 	}
 	return errs
+}
+
+// servicesOf returns the Services that belong to the subject: all of them when
+// the rendering has one workload, else those that select its pods (checkTiers
+// reports a Service that selects no workload's pods, or several).
+func servicesOf(r *Rendered, subjects []*Subject, s *Subject) []*corev1.Service {
+	if len(subjects) == 1 {
+		return r.Services
+	}
+	var out []*corev1.Service
+	for _, svc := range r.Services {
+		if selects(svc.Spec.Selector, s.Workload.Template.Labels) {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+// selects reports whether a non-empty equality selector matches labels (an
+// empty Service selector selects no pods).
+func selects(sel, labels map[string]string) bool {
+	return len(sel) > 0 && subset(sel, labels)
 }
 
 func portNumbers(ps []corev1.ContainerPort) []int32 {

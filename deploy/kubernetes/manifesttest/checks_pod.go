@@ -139,9 +139,10 @@ func (s *Subject) checkShutdown() []error {
 	if g := s.Workload.Template.Spec.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
 	}
-	if need := preStop + drain + spill + ExporterShutdownMargin; grace <= need {
-		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must be greater than %s (preStop %s + drain %s + spill %s at %d MiB/s + exporters %s), got %s",
-			need, preStop, drain, spill, DiskWriteMiBPerSecond, ExporterShutdownMargin, grace))
+	need := preStop + drain + spill + ExporterShutdownMargin
+	if want := time.Duration(float64(need) * GraceHeadroom); grace < want {
+		errs = append(errs, fmt.Errorf("terminationGracePeriodSeconds must be at least %s (%.2f x %s: preStop %s + drain %s + spill %s at %d MiB/s + exporters %s), got %s",
+			want, GraceHeadroom, need, preStop, drain, spill, DiskWriteMiBPerSecond, ExporterShutdownMargin, grace))
 	}
 	return errs
 }

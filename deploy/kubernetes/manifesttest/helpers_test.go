@@ -15,7 +15,12 @@ import (
 const (
 	baseDir      = "../base"
 	daemonSetDir = "../overlays/daemonset"
-	repoRoot     = "../../.."
+	twoTierDir   = "../overlays/two-tier"
+	backendDir   = "../overlays/backend"
+	// scrapeAnnotationsDir is the component that annotates the pods for
+	// annotation-based Prometheus discovery.
+	scrapeAnnotationsDir = "../components/scrape-annotations"
+	repoRoot             = "../../.."
 )
 
 // render renders dir and fails the test on error.
@@ -43,6 +48,33 @@ func replaceConfig(t *testing.T, r *Rendered, from, to string) {
 	data := cm.Data["config.yaml"]
 	require.Contains(t, data, from)
 	cm.Data["config.yaml"] = strings.ReplaceAll(data, from, to)
+}
+
+// replaceConfigOf is replaceConfig for the ConfigMap whose name begins with
+// prefix (a two-tier rendering has one per tier).
+func replaceConfigOf(t *testing.T, r *Rendered, prefix, from, to string) {
+	t.Helper()
+	for _, cm := range r.ConfigMaps {
+		if strings.HasPrefix(cm.Name, prefix) {
+			data := cm.Data["config.yaml"]
+			require.Contains(t, data, from)
+			cm.Data["config.yaml"] = strings.ReplaceAll(data, from, to)
+			return
+		}
+	}
+	t.Fatalf("no ConfigMap %s*", prefix)
+}
+
+// tiers resolves a two-tier rendering into its agent and gateway.
+func tiers(t *testing.T, r *Rendered) (agent, gateway *Subject) {
+	t.Helper()
+	subjects, err := ResolveAll(r)
+	require.NoError(t, err)
+	require.Len(t, subjects, 2)
+	agent, gateway = SubjectOf(subjects, "DaemonSet"), SubjectOf(subjects, "StatefulSet")
+	require.NotNil(t, agent)
+	require.NotNil(t, gateway)
+	return agent, gateway
 }
 
 // errLines splits a joined error into its lines ("" for nil).

@@ -32,9 +32,9 @@ func TestManifests(t *testing.T) {
 		services  int
 	}{
 		{name: "base", dir: baseDir, kind: "StatefulSet", instances: 6, budgetMiB: 240, drain: 39 * time.Second, spill: 4800 * time.Millisecond,
-			diskMiB: 3840, grace: 60, limit: "384Mi", gomem: "320MiB", services: 2},
+			diskMiB: 3840, grace: 75, limit: "384Mi", gomem: "320MiB", services: 2},
 		{name: "daemonset", dir: daemonSetDir, kind: "DaemonSet", instances: 6, budgetMiB: 120, drain: 21 * time.Second, spill: 2400 * time.Millisecond,
-			diskMiB: 1920, grace: 40, limit: "256Mi", gomem: "216MiB", services: 1},
+			diskMiB: 1920, grace: 50, limit: "256Mi", gomem: "216MiB", services: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,7 @@ func TestMonitoringComponent(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(k, "kustomization.yaml"),
 				[]byte("resources: ["+res+"]\ncomponents: ["+comp+"]\n"), 0o600))
 			r := render(t, k)
+			require.NoError(t, Check(r), "every check passes, scraping once included")
 			require.Len(t, r.PodMonitors, 1)
 			require.Len(t, r.PrometheusRules, 1)
 			assert.NotEmpty(t, r.PrometheusRules[0].Spec.Groups)

@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -26,6 +27,8 @@ type Rendered struct {
 	StatefulSets []*appsv1.StatefulSet
 	// DaemonSets holds the apps/v1 DaemonSets.
 	DaemonSets []*appsv1.DaemonSet
+	// PDBs holds the policy/v1 PodDisruptionBudgets.
+	PDBs []*policyv1.PodDisruptionBudget
 	// PodMonitors and PrometheusRules come from the optional monitoring
 	// component (components/monitoring).
 	PodMonitors     []*PodMonitor
@@ -66,6 +69,8 @@ func (r *Rendered) add(apiVersion, kind string, y []byte) error {
 		return decodeInto(y, &r.DaemonSets)
 	case "apps/v1 StatefulSet":
 		return decodeInto(y, &r.StatefulSets)
+	case "policy/v1 PodDisruptionBudget":
+		return decodeInto(y, &r.PDBs)
 	case "monitoring.coreos.com/v1 PodMonitor":
 		return decodeInto(y, &r.PodMonitors)
 	case "monitoring.coreos.com/v1 PrometheusRule":
@@ -104,8 +109,9 @@ type Workload struct {
 	StatefulSet *appsv1.StatefulSet
 }
 
-// Workload returns the single Deployment, DaemonSet or StatefulSet of the rendering.
-func (r *Rendered) Workload() (Workload, error) {
+// Workloads returns every Deployment, DaemonSet and StatefulSet of the
+// rendering (a two-tier rendering has one of each tier).
+func (r *Rendered) Workloads() []Workload {
 	var ws []Workload
 	for _, d := range r.Deployments {
 		ws = append(ws, Workload{Kind: "Deployment", Name: d.Name, Selector: selector(d.Spec.Selector), Template: &d.Spec.Template, Deployment: d})
@@ -116,10 +122,32 @@ func (r *Rendered) Workload() (Workload, error) {
 	for _, s := range r.StatefulSets {
 		ws = append(ws, Workload{Kind: "StatefulSet", Name: s.Name, Selector: selector(s.Spec.Selector), Template: &s.Spec.Template, StatefulSet: s})
 	}
+	return ws
+}
+
+// Workload returns the single Deployment, DaemonSet or StatefulSet of the rendering.
+func (r *Rendered) Workload() (Workload, error) {
+	ws := r.Workloads()
 	if len(ws) != 1 {
 		return Workload{}, fmt.Errorf("want exactly one Deployment, DaemonSet or StatefulSet, got %d", len(ws))
 	}
 	return ws[0], nil
+}
+
+// Replicas returns the number of pods the workload runs (1 for a DaemonSet,
+// per node).
+func (w Workload) Replicas() int32 {
+	var n *int32
+	switch {
+	case w.Deployment != nil:
+		n = w.Deployment.Spec.Replicas
+	case w.StatefulSet != nil:
+		n = w.StatefulSet.Spec.Replicas
+	}
+	if n == nil {
+		return 1
+	}
+	return *n
 }
 
 // ClaimTemplate returns the StatefulSet's volumeClaimTemplate called name.

@@ -40,12 +40,16 @@ func validate(t *testing.T, bin string, config []byte, args []string) (string, e
 	for _, g := range featureGates(args) {
 		cmdArgs = append(cmdArgs, "--feature-gates="+g)
 	}
-	out, err := exec.CommandContext(t.Context(), bin, cmdArgs...).CombinedOutput()
+	cmd := exec.CommandContext(t.Context(), bin, cmdArgs...)
+	// overlays/backend reads the backend from the environment (a Secret).
+	cmd.Env = append(os.Environ(), "BACKEND_ENDPOINT=otlp.example.com:4317", "BACKEND_AUTHORIZATION=Bearer x")
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
 // TestValidateConfigs runs the distribution's own validation on the collector
-// configuration embedded in each rendered ConfigMap and on the image's default,
+// configuration embedded in each rendered ConfigMap (both tiers of the
+// two-tier and backend overlays included) and on the image's default,
 // with the args they run with: no feature gates, the collector's defaults.
 func TestValidateConfigs(t *testing.T) {
 	bin := otelcolBin(t)
@@ -56,9 +60,12 @@ func TestValidateConfigs(t *testing.T) {
 		args   []string
 	}
 	runs := map[string]run{"image default": {repoFile(t, img.ConfigSource), img.Args}}
-	for _, dir := range []string{baseDir, daemonSetDir} {
-		s := subject(t, render(t, dir))
-		runs[dir] = run{s.ConfigYAML, s.Container.Args}
+	for _, dir := range []string{baseDir, daemonSetDir, twoTierDir, backendDir} {
+		subjects, err := ResolveAll(render(t, dir))
+		require.NoError(t, err)
+		for _, s := range subjects {
+			runs[dir+" "+s.Workload.Name] = run{s.ConfigYAML, s.Container.Args}
+		}
 	}
 	for name, r := range runs {
 		t.Run(name, func(t *testing.T) {

@@ -34,28 +34,28 @@ func TestPersistenceViolations(t *testing.T) {
 		want   []string
 	}{
 		{
-			// 55 s covered preStop + drains + exporters (54 s) before the spill counted.
+			// 70 s covered 1.25 x (preStop + drains + exporters) (67.5 s) before the spill counted.
 			name: "grace period covers the drains but not the spill",
 			dir:  baseDir,
 			mutate: func(_ *testing.T, r *Rendered) {
-				sts(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](55)
+				sts(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](70)
 			},
-			want: []string{"terminationGracePeriodSeconds must be greater than 58.8s (preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 55s"},
+			want: []string{"terminationGracePeriodSeconds must be at least 1m13.5s (1.25 x 58.8s: preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 1m10s"},
 		},
 		{
 			name: "agent grace period covers the drains but not the spill",
 			dir:  daemonSetDir,
 			mutate: func(_ *testing.T, r *Rendered) {
-				ds(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](38)
+				ds(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](46)
 			},
-			want: []string{"terminationGracePeriodSeconds must be greater than 38.4s (preStop 5s + drain 21s + spill 2.4s at 50 MiB/s + exporters 10s), got 38s"},
+			want: []string{"terminationGracePeriodSeconds must be at least 48s (1.25 x 38.4s: preStop 5s + drain 21s + spill 2.4s at 50 MiB/s + exporters 10s), got 46s"},
 		},
 		{
 			name: "write_ahead has nothing left to write at shutdown",
 			dir:  baseDir,
 			mutate: func(t *testing.T, r *Rendered) {
 				replaceConfig(t, r, "mode: spill", "mode: write_ahead")
-				sts(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](55)
+				sts(r).Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](70)
 			},
 		},
 		{

@@ -31,12 +31,18 @@ func TestCheckCatchesViolations(t *testing.T) {
 		{
 			name:   "grace period below the drain",
 			mutate: func(_ *testing.T, r *Rendered) { pod(r).TerminationGracePeriodSeconds = ptr.To[int64](40) },
-			want:   []string{"terminationGracePeriodSeconds must be greater than 58.8s (preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 40s"},
+			want:   []string{"terminationGracePeriodSeconds must be at least 1m13.5s (1.25 x 58.8s: preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 40s"},
+		},
+		{
+			// 60 s covered the bound itself (58.8 s), with 1.2 s to spare.
+			name:   "grace period without headroom",
+			mutate: func(_ *testing.T, r *Rendered) { pod(r).TerminationGracePeriodSeconds = ptr.To[int64](60) },
+			want:   []string{"terminationGracePeriodSeconds must be at least 1m13.5s (1.25 x 58.8s: preStop 5s + drain 39s + spill 4.8s at 50 MiB/s + exporters 10s), got 1m0s"},
 		},
 		{
 			name:   "longer shutdown.timeout: the drains of all pipelines add up",
 			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "timeout: 3s", "timeout: 20s") },
-			want:   []string{"terminationGracePeriodSeconds must be greater than 1m49.8s (preStop 5s + drain 1m30s + spill 4.8s at 50 MiB/s + exporters 10s), got 1m0s"},
+			want:   []string{"terminationGracePeriodSeconds must be at least 2m17.25s (1.25 x 1m49.8s: preStop 5s + drain 1m30s + spill 4.8s at 50 MiB/s + exporters 10s), got 1m15s"},
 		},
 		{
 			name: "unbounded shutdown strategy",
@@ -58,7 +64,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 			name:   "larger budget: counted once per pipeline, in memory and in the spill at shutdown",
 			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "memory_limit_mib: 64", "memory_limit_mib: 96") },
 			want: []string{
-				"terminationGracePeriodSeconds must be greater than 1m0.72s (preStop 5s + drain 39s + spill 6.72s at 50 MiB/s + exporters 10s), got 1m0s",
+				"terminationGracePeriodSeconds must be at least 1m15.9s (1.25 x 1m0.72s: preStop 5s + drain 39s + spill 6.72s at 50 MiB/s + exporters 10s), got 1m15s",
 				"resources.limits.memory must be at least 464Mi (budgets 336Mi + overhead 128Mi), got 384Mi",
 				"env GOMEMLIMIT must be at least 376MiB (budgets 336MiB + baseline heap 40MiB), got 320MiB",
 			},
