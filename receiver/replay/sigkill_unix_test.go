@@ -67,10 +67,10 @@ func TestSIGKILLMidReplay(t *testing.T) {
 	dups := 0
 	next := 0
 	for _, id := range got {
-		switch {
-		case id == next:
+		switch id {
+		case next:
 			next++
-		case id == next-1:
+		case next - 1:
 			dups++ // the batch in flight at a kill, sent again first
 		default:
 			t.Fatalf("batch %d after batch %d: out of order or skipped", id, next-1)
