@@ -29,6 +29,20 @@ func (u *run) done(s source, p *progress) {
 	u.save()
 }
 
+// checkFolder warns once about a folder that is no dead-letter folder
+// (no segment file, no LOCK): most likely include names its parent.
+func (u *run) checkFolder(s source) {
+	nums, err := spool.SegmentNumbers(nil, s.path)
+	if err != nil || len(nums) > 0 {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(s.path, "LOCK")); err == nil {
+		return
+	}
+	u.warnOnce(s.path+"/empty", "The folder holds no dead letters (no segment file, no LOCK): include names a dead-letter folder itself, or a glob of them (dead/*)",
+		zap.String("path", s.path))
+}
+
 // deleteReplayed deletes the segment files of a dead-letter folder that
 // were fully replayed, unless letters in it were passed over (reasons, or
 // another signal): those are not this receiver's to delete. The newest segment is deleted only when no writer

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/resilientsink/resilientsink/receiver/replay/internal/metadatatest"
 )
@@ -137,4 +139,19 @@ func TestOnDoneDeleteKeepsFilteredLetters(t *testing.T) {
 	all := &recorder{}
 	start(t, testConfig(t, dead), all, nil)
 	waitCalls(t, all, 4)
+}
+
+// A folder in include that holds no dead letters (its parent, say) is
+// reported once.
+func TestFolderWithoutDeadLettersReported(t *testing.T) {
+	parent := t.TempDir()
+	writeLetters(t, filepath.Join(parent, "dead-logs"), batches(0, 1, 1), "expired")
+	core, logs := observer.New(zap.WarnLevel)
+	set := metadatatest.NewSettings(componenttest.NewTelemetry())
+	set.Logger = zap.New(core)
+	r, err := NewFactory().CreateLogs(context.Background(), set, testConfig(t, parent), &recorder{})
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("holds no dead letters").Len() == 1 }, waitFor, tick)
+	require.NoError(t, r.Shutdown(context.Background()))
 }

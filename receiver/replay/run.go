@@ -153,6 +153,7 @@ func (u *run) replayFolder(ctx context.Context, s source, p *progress) {
 			return
 		}
 		if !ok {
+			u.checkFolder(s)
 			if u.r.cfg.OnDone == OnDoneDelete {
 				u.deleteReplayed(s, p)
 			}
