@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,4 +192,34 @@ func TestBudgetReclaimedAfterReplayDeletes(t *testing.T) {
 	assert.Equal(t, int64(2), w.Stats().Letters, "counted afresh: the deleted letters are gone")
 	got := readAll(t, NewReader(dir, Position{}))
 	assert.Len(t, got, 2, "the newest segment's letter and the new one")
+}
+
+// Concurrent writers (and Stats readers) lose no letter and mix none.
+func TestConcurrentWrites(t *testing.T) {
+	dir := t.TempDir()
+	w := openW(t, Settings{Dir: dir, Sync: true, SegmentBytes: 1024})
+	var wg sync.WaitGroup
+	var failed atomic.Int64 // no require in goroutines
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 25 {
+				if w.Write(letter(g*100+i)) != nil {
+					failed.Add(1)
+				}
+				_ = w.Stats()
+			}
+		})
+	}
+	wg.Wait()
+	require.Zero(t, failed.Load())
+	got := readAll(t, NewReader(dir, Position{}))
+	require.Len(t, got, 100)
+	seen := map[int]bool{}
+	for _, l := range got {
+		i := l.Items - 1
+		assert.Equal(t, letter(i), l)
+		seen[i] = true
+	}
+	assert.Len(t, seen, 100)
+	assert.Equal(t, int64(100), w.Stats().Letters)
 }

@@ -28,4 +28,9 @@
 // The frame's payload CRC covers the envelope, so a damaged letter is found
 // and skipped, never half-trusted. A reader meeting an envelope version it
 // does not know reports the letter as damaged.
+//
+// Nothing acks a dead letter, so the spool never frees its budget by
+// itself; a replay that deletes replayed segment files gives it back: a
+// Write that finds the budget full counts the folder afresh (at most once a
+// second of drop time).
 package deadletter

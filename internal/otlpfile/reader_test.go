@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +83,7 @@ func readRest(t *testing.T, r *Reader) [][]byte {
 	var out [][]byte
 	for {
 		rec, err := r.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out
 		}
 		require.NoError(t, err)
@@ -105,8 +106,8 @@ func TestReadFormatsAndCompressions(t *testing.T) {
 				assert.Equal(t, c, r.Compression())
 				var first [][]byte
 				for range 123 {
-					rec, err := r.Next()
-					require.NoError(t, err)
+					rec, nerr := r.Next()
+					require.NoError(t, nerr)
 					first = append(first, append([]byte(nil), rec...))
 				}
 				assert.Equal(t, f, r.Format())

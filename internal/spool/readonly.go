@@ -84,8 +84,8 @@ func (s *Scanner) Close() error {
 func (s *Scanner) Next(buf []byte) (f Frame, ok bool, err error) {
 	for {
 		if s.f == nil {
-			if err := s.open(); err != nil || s.f == nil {
-				return Frame{}, false, err
+			if oerr := s.open(); oerr != nil || s.f == nil {
+				return Frame{}, false, oerr
 			}
 		}
 		off := s.pos.Offset
@@ -98,25 +98,25 @@ func (s *Scanner) Next(buf []byte) (f Frame, ok bool, err error) {
 		if off >= s.size || st == frameCut {
 			// The end, or a frame cut by it: the segment may be growing,
 			// and a newer segment means it is sealed.
-			more, last, err := s.grown()
+			more, last, gerr := s.grown()
 			switch {
-			case err != nil:
-				return Frame{}, false, err
+			case gerr != nil:
+				return Frame{}, false, gerr
 			case more:
 				continue
 			case last:
 				return Frame{}, false, nil
 			case off >= s.size:
-				if err := s.advance(); err != nil {
-					return Frame{}, false, err
+				if aerr := s.advance(); aerr != nil {
+					return Frame{}, false, aerr
 				}
 				continue
 			}
 		}
 		if st != frameWhole {
-			next, err := s.w.badEnd(off, s.size, st)
-			if err != nil {
-				return Frame{}, false, fmt.Errorf("read segment %q: %w", s.segPath(), err)
+			next, berr := s.w.badEnd(off, s.size, st)
+			if berr != nil {
+				return Frame{}, false, fmt.Errorf("read segment %q: %w", s.segPath(), berr)
 			}
 			s.problem(regionProblem(s.segPath(), region{start: off, end: next, torn: next == s.size && st == frameCut}))
 			s.pos.Offset = next

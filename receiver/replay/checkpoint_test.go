@@ -27,11 +27,11 @@ func TestCheckpointSlots(t *testing.T) {
 	require.NoError(t, cf.close())
 
 	load := func() (*checkpoint, error) {
-		cf, cp, err := openCheckpoint(path, "logs")
-		if err == nil {
-			require.NoError(t, cf.close())
+		lcf, lcp, lerr := openCheckpoint(path, "logs")
+		if lerr == nil {
+			require.NoError(t, lcf.close())
 		}
-		return cp, err
+		return lcp, lerr
 	}
 	got, err := load()
 	require.NoError(t, err)

@@ -38,7 +38,7 @@ func (u *run) deliver(ctx context.Context, s source, rec []byte, json bool, l *d
 		advance()
 		return true
 	}
-	if err := u.pace.wait(ctx, b.items); err != nil {
+	if u.pace.wait(ctx, b.items) != nil {
 		return false
 	}
 	for attempt := 0; ; attempt++ {

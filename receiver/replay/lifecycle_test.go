@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -48,7 +47,7 @@ func TestShutdownDeadlineWithBatchInFlight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	require.NoError(t, r.Shutdown(ctx))
-	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded, "Shutdown returned at its deadline")
+	require.ErrorIs(t, ctx.Err(), context.DeadlineExceeded, "Shutdown returned at its deadline")
 	close(release)
 }
 

@@ -29,6 +29,34 @@ func (u *run) done(s source, p *progress) {
 	u.save()
 }
 
+// checkRenumbered starts a folder over when its segment numbers are all
+// below the checkpoint's: numbers only grow while segment files exist, so
+// the folder was emptied (by hand, or by another replay) and a writer
+// started again from 1. Without this, its new letters would never be read.
+func (u *run) checkRenumbered(s source, p *progress) {
+	nums, err := spool.SegmentNumbers(nil, s.path)
+	if err != nil || len(nums) == 0 || nums[len(nums)-1] >= p.Segment {
+		return
+	}
+	u.r.logger.Warn("The dead-letter folder was emptied and written again since the checkpoint; replaying it from the start",
+		zap.String("path", s.path), zap.Uint32("checkpoint_segment", p.Segment), zap.Uint32("newest_segment", nums[len(nums)-1]))
+	p.Segment, p.Offset = 0, 0
+}
+
+// checkFolder warns once about a folder that is no dead-letter folder
+// (no segment file, no LOCK): most likely include names its parent.
+func (u *run) checkFolder(s source) {
+	nums, err := spool.SegmentNumbers(nil, s.path)
+	if err != nil || len(nums) > 0 {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(s.path, "LOCK")); err == nil {
+		return
+	}
+	u.warnOnce(s.path+"/empty", "The folder holds no dead letters (no segment file, no LOCK): include names a dead-letter folder itself, or a glob of them (dead/*)",
+		zap.String("path", s.path))
+}
+
 // deleteReplayed deletes the segment files of a dead-letter folder that
 // were fully replayed, unless letters in it were passed over (reasons, or
 // another signal): those are not this receiver's to delete. The newest segment is deleted only when no writer

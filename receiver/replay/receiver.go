@@ -63,7 +63,7 @@ func newReceiver(set receiver.Settings, cfg *Config, c codec) (*replayReceiver, 
 
 // Start takes the checkpoint's lock, loads it and starts replaying in the
 // background; it does not wait for the replay.
-func (r *replayReceiver) Start(_ context.Context, _ component.Host) error {
+func (r *replayReceiver) Start(_ context.Context, _ component.Host) error { //nolint:contextcheck // the replay outlives Start's ctx (collector contract); Shutdown cancels it
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.started || r.stopped {

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/resilientsink/resilientsink/receiver/replay/internal/metadatatest"
 )
@@ -137,4 +139,38 @@ func TestOnDoneDeleteKeepsFilteredLetters(t *testing.T) {
 	all := &recorder{}
 	start(t, testConfig(t, dead), all, nil)
 	waitCalls(t, all, 4)
+}
+
+// A folder in include that holds no dead letters (its parent, say) is
+// reported once.
+func TestFolderWithoutDeadLettersReported(t *testing.T) {
+	parent := t.TempDir()
+	writeLetters(t, filepath.Join(parent, "dead-logs"), batches(0, 1, 1), "expired")
+	core, logs := observer.New(zap.WarnLevel)
+	set := metadatatest.NewSettings(componenttest.NewTelemetry())
+	set.Logger = zap.New(core)
+	r, err := NewFactory().CreateLogs(context.Background(), set, testConfig(t, parent), &recorder{})
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessageSnippet("holds no dead letters").Len() == 1 }, waitFor, tick)
+	require.NoError(t, r.Shutdown(context.Background()))
+}
+
+// A folder emptied and written again from segment 1 after the checkpoint
+// moved past it is read from the start, not ignored.
+func TestRenumberedFolderReadFromStart(t *testing.T) {
+	dead := filepath.Join(t.TempDir(), "dead")
+	writeLetters(t, dead, batches(0, 1, 1), "expired")
+	writeLetters(t, dead, batches(1, 2, 1), "expired") // a second Open: segment 2
+	cfg := testConfig(t, dead)
+	rec := &recorder{}
+	r := start(t, cfg, rec, nil)
+	waitCalls(t, rec, 2)
+	require.NoError(t, r.Shutdown(context.Background()))
+	require.NoError(t, os.RemoveAll(dead)) // emptied by hand
+	writeLetters(t, dead, batches(2, 3, 1), "expired")
+	rec2 := &recorder{}
+	start(t, cfg, rec2, nil)
+	waitCalls(t, rec2, 1)
+	assert.Equal(t, wantBytes(t, batches(2, 3, 1)), rec2.calls())
 }

@@ -140,6 +140,7 @@ func (u *run) replayFile(ctx context.Context, s source, p *progress) {
 }
 
 func (u *run) replayFolder(ctx context.Context, s source, p *progress) {
+	u.checkRenumbered(s, p)
 	rd := deadletter.NewReader(s.path, deadletter.Position{Segment: p.Segment, Offset: p.Offset})
 	rd.OnProblem = func(pr spool.Problem) {
 		u.r.logger.Warn("Skipped a damaged dead letter", zap.String("path", s.path), zap.String("problem", pr.String()))
@@ -153,6 +154,7 @@ func (u *run) replayFolder(ctx context.Context, s source, p *progress) {
 			return
 		}
 		if !ok {
+			u.checkFolder(s)
 			if u.r.cfg.OnDone == OnDoneDelete {
 				u.deleteReplayed(s, p)
 			}
