@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,7 +15,9 @@ import (
 // TestGroupCommitSharesFsyncs checks that concurrent Appends with Sync share
 // fsyncs: far fewer fsyncs than Appends, and every Append readable.
 func TestGroupCommitSharesFsyncs(t *testing.T) {
-	ffs := &faultFS{}
+	// fsyncs of 2 ms, as a real disk's, so that appenders arriving during
+	// one find it in progress however loaded the machine is.
+	ffs := &faultFS{syncDelay: 2 * time.Millisecond}
 	s := openT(t, Settings{Sync: true, FS: ffs})
 	const goroutines, each = 16, 30
 	var failures atomic.Int64

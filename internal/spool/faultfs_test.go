@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // faultOp is a file operation faultFS can fail.
@@ -43,7 +44,10 @@ type faultFS struct {
 	faults []fault
 	hits   map[faultOp]int
 	syncs  atomic.Int64 // fsyncs of segment files that reached the disk
-	log    []string     // "create", "remove", "rename" and "syncdir" ops that worked, in order
+	// syncDelay, if set, makes every fsync of a segment file take at least
+	// this long, as a slow disk does.
+	syncDelay time.Duration
+	log       []string // "create", "remove", "rename" and "syncdir" ops that worked, in order
 }
 
 // record appends an operation to the log.
@@ -171,6 +175,9 @@ func (f *faultFile) Sync() error {
 	}
 	if strings.HasSuffix(f.name, segSuffix) {
 		f.fs.syncs.Add(1)
+		if d := f.fs.syncDelay; d > 0 {
+			time.Sleep(d) // a slow disk, not a wait for something
+		}
 	}
 	return f.File.Sync()
 }
