@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -31,10 +32,26 @@ type tiersOptions struct {
 	retryAfterMax         time.Duration
 	memLimitMiB, spikeMiB int // memory_limiter
 	rsMemoryLimitMiB      int // resilientsink memory_limit_mib
+	// agentIntervals: comma-separated agent retry initial_interval, one
+	// scenario each; "default" is upstream's 5s.
+	agentIntervals string
+	agents         int // agent collectors in front of the gateway
+}
+
+// scenarios are the agent retry initial_intervals to run, in order.
+func (o tiersOptions) scenarios() []string {
+	var out []string
+	for s := range strings.SplitSeq(o.agentIntervals, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // tiersRun is one run of the tiers case on one gateway.
 type tiersRun struct {
+	scenario   string // the agent's retry initial_interval
 	gateway    string
 	round      int
 	sent       int64 // records the client offered the agent
@@ -81,9 +98,13 @@ func (o tiersOptions) gatewayConfig(gw, grpcAddr, promAddr, backend string) stri
 }
 
 // agentConfig is upstream's usual agent: the otlp exporter with its default
-// sending_queue and retry_on_failure.
-func agentConfig(grpcAddr, promAddr, gateway string) string {
+// sending_queue and retry_on_failure, but for initial_interval unless
+// scenario is "default".
+func agentConfig(grpcAddr, promAddr, gateway, scenario string) string {
 	exp := fmt.Sprintf("  otlp_grpc:\n    endpoint: %s\n    tls:\n      insecure: true\n", gateway)
+	if scenario != "default" {
+		exp += fmt.Sprintf("    retry_on_failure:\n      enabled: true\n      initial_interval: %s\n", scenario)
+	}
 	return collectorConfig(grpcAddr, promAddr, "", exp, nil, []string{"otlp_grpc"})
 }
 
@@ -103,8 +124,8 @@ func (r *runner) startTier(ctx context.Context, dir, name string, cfg func(grpcA
 }
 
 // tiersRun runs client -> agent -> gateway gw -> backend once.
-func (r *runner) tiersRun(ctx context.Context, o tiersOptions, gw string, round int) (*tiersRun, error) {
-	dir := filepath.Join(r.workDir, fmt.Sprintf("tiers-%s-%d", gw, round))
+func (r *runner) tiersRun(ctx context.Context, o tiersOptions, scenario, gw string, round int) (*tiersRun, error) {
+	dir := filepath.Join(r.workDir, fmt.Sprintf("tiers-%s-%s-%d", scenario, gw, round))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("mkdir: %w", err)
 	}
@@ -118,23 +139,27 @@ func (r *runner) tiersRun(ctx context.Context, o tiersOptions, gw string, round 
 		return nil, err
 	}
 	defer g.kill()
-	a, err := r.startTier(ctx, dir, "agent", func(ga, pa string) string { return agentConfig(ga, pa, g.grpcAddr) })
-	if err != nil {
-		return nil, err
+	var agents []string
+	for i := range max(o.agents, 1) {
+		a, err := r.startTier(ctx, dir, fmt.Sprintf("agent%d", i), func(ga, pa string) string { return agentConfig(ga, pa, g.grpcAddr, scenario) })
+		if err != nil {
+			return nil, err
+		}
+		defer a.kill()
+		agents = append(agents, a.grpcAddr)
 	}
-	defer a.kill()
 	cpu0, err := g.cpu()
 	if err != nil {
 		return nil, err
 	}
 	throttle := time.AfterFunc(o.slowFor, func() { b.setMode(backendThrottle) })
-	l, err := runSeqLoad(ctx, a.grpcAddr, o.workers, o.batch, o.interval, o.slowFor+o.throttleFor)
+	l, err := runSeqLoad(ctx, agents, o.workers, o.batch, o.interval, o.slowFor+o.throttleFor)
 	throttle.Stop()
 	b.setMode(backendFast)
 	if err != nil {
 		return nil, err
 	}
-	res := &tiersRun{gateway: gw, round: round, sent: l.sent, accepted: int64(len(l.accepted))}
+	res := &tiersRun{scenario: scenario, gateway: gw, round: round, sent: l.sent, accepted: int64(len(l.accepted))}
 	res.drain, res.drained = waitDelivered(ctx, b, l.accepted, o.drainMax)
 	res.d = b.delivery(l.accepted)
 	cpu1, err := g.cpu()
@@ -169,19 +194,21 @@ func waitDelivered(ctx context.Context, b *tiersBackend, accepted map[int64]bool
 	return time.Since(t0), false
 }
 
-// tiersCase runs both gateways reps times, alternating (ML RS ML RS ...).
+// tiersCase runs both gateways reps times per scenario, alternating (ML RS
+// ML RS ...).
 func (r *runner) tiersCase(ctx context.Context, o tiersOptions) ([]*tiersRun, error) {
 	var runs []*tiersRun
-	for round := 1; round <= o.reps; round++ {
-		for _, gw := range []string{tiersML, tiersRS} {
-			logf("tiers: %s, round %d", gw, round)
-			res, err := r.tiersRun(ctx, o, gw, round)
-			if err != nil {
-				return runs, fmt.Errorf("tiers %s round %d: %w", gw, round, err)
+	for _, sc := range o.scenarios() {
+		for round := 1; round <= o.reps; round++ {
+			for _, gw := range []string{tiersML, tiersRS} {
+				res, err := r.tiersRun(ctx, o, sc, gw, round)
+				if err != nil {
+					return runs, fmt.Errorf("tiers %s %s round %d: %w", sc, gw, round, err)
+				}
+				runs = append(runs, res)
+				logf("tiers: agent initial_interval %s, %s round %d: accepted %d, missing %d, dup %d, amplification %.2f, drain %s",
+					sc, gw, round, res.accepted, res.d.missing, res.d.duplicates, res.amplification(), res.drain.Round(time.Millisecond))
 			}
-			logf("tiers: %s round %d: accepted %d, missing %d, dup %d, amplification %.2f, drain %s",
-				gw, round, res.accepted, res.d.missing, res.d.duplicates, res.amplification(), res.drain.Round(time.Millisecond))
-			runs = append(runs, res)
 		}
 	}
 	return runs, nil

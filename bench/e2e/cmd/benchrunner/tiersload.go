@@ -46,20 +46,25 @@ func makeSeqLogs(first int64, n int) plog.Logs {
 	return ld
 }
 
-// runSeqLoad sends, from workers goroutines, one request of batch records
-// every interval each, for duration, and returns what happened.
-func runSeqLoad(ctx context.Context, endpoint string, workers, batch int, interval, duration time.Duration) (*seqLoad, error) {
-	cc, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, fmt.Errorf("load client: %w", err)
+// runSeqLoad sends, from workers goroutines (worker i to endpoints[i %
+// len(endpoints)]), one request of batch records every interval each, for
+// duration, and returns what happened.
+func runSeqLoad(ctx context.Context, endpoints []string, workers, batch int, interval, duration time.Duration) (*seqLoad, error) {
+	clients := make([]plogotlp.GRPCClient, len(endpoints))
+	for i, ep := range endpoints {
+		cc, err := grpc.NewClient(ep, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, fmt.Errorf("load client: %w", err)
+		}
+		defer cc.Close()
+		clients[i] = plogotlp.NewGRPCClient(cc)
 	}
-	defer cc.Close()
-	client := plogotlp.NewGRPCClient(cc)
 	l := &seqLoad{accepted: map[int64]bool{}}
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
+		client := clients[w%len(clients)]
 		wg.Go(func() {
 			tick := time.NewTicker(interval)
 			defer tick.Stop()

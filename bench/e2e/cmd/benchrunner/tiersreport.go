@@ -39,10 +39,10 @@ func (rep *tiersReport) markdown() string {
 		rep.command, rep.started.Format("2006-01-02 15:04 UTC"), rep.took.Round(time.Second), runtime.NumCPU(), runtime.Version(), rep.loadAtStart)
 	fmt.Fprintf(&b, "Tiers, all on 127.0.0.1, all otelcol-resilient (it has upstream's memory_limiter; the anchor distribution does not): "+
 		"a Go OTLP/gRPC client (%d workers, one %d-record request every %s each, numbered records) → "+
-		"**agent**: otlp receiver → `otlp_grpc` exporter with upstream's default `sending_queue` (1000 requests, 10 consumers) and `retry_on_failure` (5s initial, 30s max, 300s max elapsed) → "+
+		"%d **agents**: otlp receiver → `otlp_grpc` exporter with upstream's default `sending_queue` (1000 requests, 10 consumers) and `retry_on_failure` (30s max, 300s max elapsed; `initial_interval` per scenario: upstream's default 5s, or shorter as a tuned agent has it) → "+
 		"**gateway** → `otlp_grpc` exporter → **backend**: a fake OTLP/gRPC server in the runner that answers in %s for %s, "+
 		"then throttles (RESOURCE_EXHAUSTED + RetryInfo 1s) for %s, then answers at once when the load stops.\n\n",
-		o.workers, o.batch, o.interval, o.slowDelay, o.slowFor, o.throttleFor)
+		o.workers, o.batch, o.interval, o.agents, o.slowDelay, o.slowFor, o.throttleFor)
 	fmt.Fprintf(&b, "- **resilientsink gateway**: `resilientsink {queue_size: %d, memory_limit_mib: %d, overflow: reject, num_workers: %d, backpressure.retry_after_max: %s}`, exporter queue and retry off.\n",
 		o.queueSize, o.rsMemoryLimitMiB, o.consumers, o.retryAfterMax)
 	fmt.Fprintf(&b, "- **memory_limiter gateway**: `memory_limiter {check_interval: 1s, limit_mib: %d, spike_limit_mib: %d}`, exporter `sending_queue {queue_size: %d, num_consumers: %d}` and default `retry_on_failure`.\n\n",
@@ -51,29 +51,31 @@ func (rep *tiersReport) markdown() string {
 	b.WriteString("Amplification: records the gateway's receiver refused per record it accepted (= refused requests per accepted request: the agent does not batch). ")
 	fmt.Fprintf(&b, "Drain: from the end of the load (the backend recovers) until the backend holds every acknowledged record (limit %s). ", o.drainMax)
 	b.WriteString("Gateway CPU: its user+system time from ready to the end of the drain, per distinct record delivered.\n\n")
-	b.WriteString("| gateway | round | accepted by agent / offered | lost | duplicates | amplification | drain | gateway CPU µs/record | backend throttles | throttled_attempts |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| agent initial_interval | gateway | round | accepted by agent / offered | lost | duplicates | amplification | drain | gateway CPU µs/record | backend throttles | throttled_attempts |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.runs {
 		drain := r.drain.Round(100 * time.Millisecond).String()
 		if !r.drained {
 			drain = "> " + drain
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d / %d | %d | %d | %.2f | %s | %.1f | %d | %.0f |\n",
-			r.gateway, r.round, r.accepted, r.sent, r.d.missing, r.d.duplicates, r.amplification(), drain,
+		fmt.Fprintf(&b, "| %s | %s | %d | %d / %d | %d | %d | %.2f | %s | %.1f | %d | %.0f |\n",
+			r.scenario, r.gateway, r.round, r.accepted, r.sent, r.d.missing, r.d.duplicates, r.amplification(), drain,
 			float64(r.cpuPerItem())/float64(time.Microsecond), r.backendThr, r.gwThrottle)
 	}
-	b.WriteString("\n")
-	rep.summary(&b)
+	for _, sc := range o.scenarios() {
+		fmt.Fprintf(&b, "\n**Agent initial_interval %s.**\n\n", sc)
+		rep.summary(&b, sc)
+	}
 	return b.String()
 }
 
 // summary writes the medians per gateway and the verdict on the target.
-func (rep *tiersReport) summary(b *strings.Builder) {
+func (rep *tiersReport) summary(b *strings.Builder, scenario string) {
 	med := map[string]map[string]summary{}
 	for _, gw := range []string{tiersML, tiersRS} {
 		var lost, amp, drain, cpu []float64
 		for _, r := range rep.runs {
-			if r.gateway != gw {
+			if r.gateway != gw || r.scenario != scenario {
 				continue
 			}
 			lost = append(lost, float64(r.d.missing))
@@ -108,7 +110,8 @@ func ratio(a, b float64) float64 {
 // tiersFlags registers the tiers case's flags.
 func tiersFlags(fs *flag.FlagSet, t *tiersOptions) {
 	fs.IntVar(&t.reps, "tiers-reps", 2, "tiers: rounds (each runs the memory_limiter gateway, then resilientsink)")
-	fs.IntVar(&t.workers, "tiers-workers", 6, "tiers: client workers")
+	fs.IntVar(&t.workers, "tiers-workers", 6, "tiers: client workers, spread over the agents")
+	fs.IntVar(&t.agents, "tiers-agents", 3, "tiers: agent collectors in front of the gateway")
 	fs.IntVar(&t.batch, "tiers-batch", 100, "tiers: records per request")
 	fs.DurationVar(&t.interval, "tiers-interval", 100*time.Millisecond, "tiers: pause between two requests of one worker")
 	fs.DurationVar(&t.slowFor, "tiers-slow-for", 12*time.Second, "tiers: load with the backend slow")
@@ -120,6 +123,7 @@ func tiersFlags(fs *flag.FlagSet, t *tiersOptions) {
 	fs.DurationVar(&t.retryAfterMax, "tiers-retry-after-max", 30*time.Second, "tiers: resilientsink backpressure.retry_after_max")
 	fs.IntVar(&t.memLimitMiB, "tiers-limit-mib", 64, "tiers: memory_limiter limit_mib")
 	fs.IntVar(&t.spikeMiB, "tiers-spike-mib", 16, "tiers: memory_limiter spike_limit_mib")
+	fs.StringVar(&t.agentIntervals, "tiers-agent-intervals", "default,500ms", "tiers: the agent's retry initial_interval, one scenario each (default = upstream's 5s)")
 	fs.IntVar(&t.rsMemoryLimitMiB, "tiers-rs-memory-mib", 16, "tiers: resilientsink memory_limit_mib")
 }
 
