@@ -48,6 +48,7 @@ type fakeBackend struct {
 	accepted   atomic.Int64  // requests accepted
 	mu         sync.Mutex
 	seqs       map[int64]int
+	attempts   map[int64][]time.Time // throttled attempts by the request's first record
 	addr       string
 	stopServer func()
 }
@@ -56,7 +57,7 @@ type fakeBackend struct {
 // test ends.
 func startFakeBackend(t *testing.T, proto string, slowDelay, throttle time.Duration) *fakeBackend {
 	t.Helper()
-	b := &fakeBackend{slowDelay: slowDelay, throttle: throttle, seqs: map[int64]int{}}
+	b := &fakeBackend{slowDelay: slowDelay, throttle: throttle, seqs: map[int64]int{}, attempts: map[int64][]time.Time{}}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(freePort(t)))
 	require.NoError(t, err)
 	b.addr = l.Addr().String()
@@ -79,12 +80,23 @@ func startFakeBackend(t *testing.T, proto string, slowDelay, throttle time.Durat
 
 func (b *fakeBackend) setMode(m backendMode) { b.mode.Store(int32(m)) }
 
-// admit applies the current mode: it returns false for a throttle, after
-// the slow mode's delay otherwise.
-func (b *fakeBackend) admit(ctx context.Context) bool {
+// admit applies the current mode to req: it returns false for a throttle,
+// after the slow mode's delay otherwise.
+func (b *fakeBackend) admit(ctx context.Context, req plogotlp.ExportRequest) bool {
 	switch backendMode(b.mode.Load()) {
 	case backendThrottle:
 		b.throttled.Add(1)
+		seqs := map[int64]int{}
+		countSeqs(req.Logs(), seqs)
+		first := int64(-1)
+		for s := range seqs {
+			if first < 0 || s < first {
+				first = s
+			}
+		}
+		b.mu.Lock()
+		b.attempts[first] = append(b.attempts[first], time.Now())
+		b.mu.Unlock()
 		return false
 	case backendSlow:
 		select {
@@ -104,7 +116,7 @@ func (b *fakeBackend) record(req plogotlp.ExportRequest) {
 
 // Export is the gRPC LogsService.
 func (b *fakeBackend) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	if !b.admit(ctx) {
+	if !b.admit(ctx, req) {
 		st, err := status.New(codes.ResourceExhausted, "fake backend: throttling").
 			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(b.throttle)})
 		if err != nil {
@@ -137,7 +149,7 @@ func (b *fakeBackend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if !b.admit(r.Context()) {
+	if !b.admit(r.Context(), req) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(b.throttle/time.Second)))
 		w.WriteHeader(http.StatusTooManyRequests)
 		return
@@ -161,4 +173,18 @@ func (b *fakeBackend) received() map[int64]int {
 		out[k] = v
 	}
 	return out
+}
+
+// throttleGaps returns, for every request throttled more than once, the
+// time between two of its consecutive throttled attempts.
+func (b *fakeBackend) throttleGaps() []time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var gaps []time.Duration
+	for _, ts := range b.attempts {
+		for i := 1; i < len(ts); i++ {
+			gaps = append(gaps, ts[i].Sub(ts[i-1]))
+		}
+	}
+	return gaps
 }

@@ -141,10 +141,15 @@ func testTiers(t *testing.T, proto string) {
 	probeGateway(t, gw, proto)
 
 	backend.setMode(backendThrottle)
-	eventually(t, 20*time.Second, "the gateway to count the backend's throttles", func() bool {
+	eventually(t, 20*time.Second, "the gateway to retry throttled batches", func() bool {
 		s, err := gw.tryScrape()
-		return err == nil && s.int(mThrottled) >= 5
+		return err == nil && s.int(mThrottled) >= 5 && len(backend.throttleGaps()) >= 3
 	})
+	// The gateway retries a throttled batch no sooner than the backend asked
+	// (1s; a few ms of slack for the two clocks' reading points).
+	for _, gap := range backend.throttleGaps() {
+		assert.GreaterOrEqual(t, gap, backend.throttle-20*time.Millisecond, "a throttled batch retried sooner than hinted")
+	}
 	s := gw.scrape()
 	assert.Zero(t, s.int(mBreaker), "breaker closed while the backend throttles")
 	assert.Zero(t, s.int(mTransitions, "state", "open"), "throttles opened the breaker")
