@@ -27,6 +27,8 @@ const (
 	retryLogMsg = "Exporting failed. Will retry the request after interval."
 	// probeBase numbers the probe client's records, apart from the load's.
 	probeBase = 9_000_000
+	// probeRecords is the size of one probe request.
+	probeRecords = 5
 	// tiersHintMin and tiersHintMax are the gateway's backpressure bounds.
 	tiersHintMin, tiersHintMax = time.Second, 3 * time.Second
 )
@@ -93,7 +95,7 @@ service:
 // tiersAgentConfig is the agent: upstream's usual exporter with its own
 // sending_queue and retry_on_failure at the upstream defaults, except a
 // 100ms initial_interval, so that a wait of a second or more can only come
-// from the gateway's hint.
+// from the gateway's hint. Its logs are not sampled: every retry is logged.
 func tiersAgentConfig(proto, gateway string) string {
 	return fmt.Sprintf(`exporters:
   %[1]s:
@@ -102,6 +104,10 @@ func tiersAgentConfig(proto, gateway string) string {
       enabled: true
       initial_interval: 100ms
 service:
+  telemetry:
+    logs:
+      sampling:
+        enabled: false
   pipelines:
     logs:
       receivers: [otlp]
@@ -164,8 +170,11 @@ func testTiers(t *testing.T, proto string) {
 		got = backend.received()
 		return missingFrom(got, res.Accepted) == 0
 	})
-	reportTiers(t, gw, agent, backend, res, got)
-	requireAgentObeyedHints(t, agent)
+	refused := reportTiers(t, gw, agent, backend, res, got)
+	retries := requireAgentObeyedHints(t, agent)
+	// Every request of the agent the gateway refused (10 records each; the
+	// one refused probe held probeRecords) came back as one hinted retry.
+	assert.Equal(t, (refused-probeRecords)/10, int64(retries), "agent retries against gateway refusals")
 }
 
 // probeGateway sends probe requests straight to the full gateway until one
@@ -175,9 +184,9 @@ func probeGateway(t *testing.T, gw *collector, proto string) {
 	c := newLogClient(t, gw.grpcEndpoint())
 	var seq int64 = probeBase
 	eventually(t, 20*time.Second, "a probe to be refused by the full gateway", func() bool {
-		seq += 5
+		seq += probeRecords
 		if proto == "http" {
-			code, secs := postLogsRetryAfter(t, gw.httpEndpoint(), seq, 5)
+			code, secs := postLogsRetryAfter(t, gw.httpEndpoint(), seq, probeRecords)
 			if code == 200 {
 				return false
 			}
@@ -186,7 +195,7 @@ func probeGateway(t *testing.T, gw *collector, proto string) {
 			assert.LessOrEqual(t, secs, int(tiersHintMax/time.Second), "Retry-After")
 			return true
 		}
-		code, d := probeGRPC(c, seq, 5)
+		code, d := probeGRPC(c, seq, probeRecords)
 		if code == codes.OK {
 			return false
 		}
@@ -214,7 +223,8 @@ func probeGRPC(c *logClient, first int64, n int) (codes.Code, time.Duration) {
 
 // reportTiers logs and checks the accounting of the run: nothing the agent
 // accepted is lost, the agent gave up on nothing, duplicates are reported.
-func reportTiers(t *testing.T, gw, agent *collector, b *fakeBackend, res loadResult, got map[int64]int) {
+// It returns the gateway's refused_items.
+func reportTiers(t *testing.T, gw, agent *collector, b *fakeBackend, res loadResult, got map[int64]int) int64 {
 	t.Helper()
 	var dups, extra int
 	for seq, n := range got {
@@ -236,6 +246,7 @@ func reportTiers(t *testing.T, gw, agent *collector, b *fakeBackend, res loadRes
 	assert.Positive(t, gs.int(mThrottled), "gateway throttled_attempts")
 	assert.Zero(t, gs.int(mTransitions, "state", "open"), "the breaker opened")
 	assert.Zero(t, as.int(mAgentSendFailed), "records the agent's exporter gave up on")
+	return gs.int(mRefused)
 }
 
 var throttleRe = regexp.MustCompile(`Throttle \(([^)]+)\)`)
@@ -244,7 +255,8 @@ var throttleRe = regexp.MustCompile(`Throttle \(([^)]+)\)`)
 // retry of a refusal by the gateway carries the gateway's hint (exporterhelper's
 // throttle), within the gateway's bounds, and the agent waited at least that
 // long (its own backoff would have been 100ms..).
-func requireAgentObeyedHints(t *testing.T, agent *collector) {
+// It returns how many retries it read.
+func requireAgentObeyedHints(t *testing.T, agent *collector) int {
 	t.Helper()
 	entries := agent.logEntries(retryLogMsg)
 	require.NotEmpty(t, entries, "the agent never retried: the gateway refused nothing to it")
@@ -266,4 +278,5 @@ func requireAgentObeyedHints(t *testing.T, agent *collector) {
 		hinted++
 	}
 	t.Logf("agent: %d retries, each after the gateway's hint", hinted)
+	return len(entries)
 }
