@@ -42,6 +42,8 @@ type options struct {
 	shutdownTimeout        time.Duration
 	sizingOverheadMiB      int
 	reproTolerancePct      float64
+
+	tiers tiersOptions
 }
 
 func parseFlags(args []string) (options, error) {
@@ -60,7 +62,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.fixedWorkers, "fixed-workers", 20, "telemetrygen workers at the fixed rate")
 	fs.Float64Var(&o.fixedRate, "fixed-rate", 1000, "records per second per worker at the fixed rate (telemetrygen undershoots above about 1000)")
 	fs.DurationVar(&o.drainMax, "drain-max", 20*time.Second, "longest wait for a pipeline to drain after the load")
-	fs.StringVar(&o.cases, "cases", "repro,1,2,3,4,5", "comma-separated subset of repro,1,2,3,4,5 (5, persistence, runs at the unlimited rate only)")
+	fs.StringVar(&o.cases, "cases", "repro,1,2,3,4,5,tiers", "comma-separated subset of repro,1,2,3,4,5,tiers (5, persistence, runs at the unlimited rate only; tiers, issue 19, has its own section)")
 	fs.StringVar(&o.rates, "rates", "unlimited,fixed", "comma-separated subset of unlimited,fixed for cases 1-3")
 	fs.DurationVar(&o.dead, "dead", 60*time.Second, "case 4: how long the downstream stays dead under load")
 	fs.DurationVar(&o.fill, "fill", 10*time.Second, "case 4: load with the downstream dead again before SIGTERM")
@@ -69,6 +71,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "case 4: resilientsink shutdown.timeout")
 	fs.IntVar(&o.sizingOverheadMiB, "sizing-overhead-mib", 128, "case 4: the sizing guide's overhead over memory_limit_mib (deploy/kubernetes)")
 	fs.Float64Var(&o.reproTolerancePct, "repro-tolerance", 25, "largest deviation, in percent, of the anchor's ratios from the reference ratios that counts as reproduced")
+	tiersFlags(fs, &o.tiers)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -78,7 +81,11 @@ func parseFlags(args []string) (options, error) {
 	if o.reps < 1 {
 		return o, fmt.Errorf("reps must be at least 1, got %d", o.reps)
 	}
-	for _, p := range []*string{&o.otelcol, &o.anchor, &o.telgen} {
+	bins := []*string{&o.otelcol}
+	if o.wantsMain() { // the tiers case runs our distribution only
+		bins = append(bins, &o.anchor, &o.telgen)
+	}
+	for _, p := range bins {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return o, fmt.Errorf("resolve %s: %w", *p, err)
@@ -135,6 +142,14 @@ func run(ctx context.Context, o options) error {
 		workDir:  o.workDir,
 		drainMax: o.drainMax,
 		logf:     logf,
+	}
+	if o.want(o.cases, "tiers") {
+		if err := runTiers(ctx, r, o); err != nil {
+			return err
+		}
+	}
+	if !o.wantsMain() {
+		return nil
 	}
 	rep := &report{opts: o, started: started.UTC(), loadAtStart: loadAvg()}
 	for _, l := range o.loads() {
@@ -257,4 +272,14 @@ func (r *runner) rounds(ctx context.Context, vs []variant, l load, reps int) (ma
 // starved reports whether a fixed-rate run fell below half its rate.
 func starved(l load, r runResult) bool {
 	return l.rate > 0 && r.recPerSec < l.total()/2
+}
+
+// wantsMain reports whether a case of the bench-e2e section was asked for.
+func (o options) wantsMain() bool {
+	for _, c := range []string{"repro", "1", "2", "3", "4", "5"} {
+		if o.want(o.cases, c) {
+			return true
+		}
+	}
+	return false
 }

@@ -21,6 +21,12 @@ const (
 // rest untouched. A document without the markers gets them appended; one
 // with a start marker but no end marker after it is an error.
 func replaceSection(doc, body string) (string, error) {
+	return replaceBetween(doc, body, startMarker, endMarker)
+}
+
+// replaceBetween is replaceSection with the markers startMarker and
+// endMarker of another section.
+func replaceBetween(doc, body, startMarker, endMarker string) (string, error) {
 	block := startMarker + "\n" + strings.TrimRight(body, "\n") + "\n" + endMarker
 	i := strings.Index(doc, startMarker)
 	if i < 0 {
@@ -46,13 +52,19 @@ func replaceSection(doc, body string) (string, error) {
 // writeSection rewrites the bench-e2e section of the markdown file at path,
 // creating the file with a heading if it does not exist.
 func writeSection(path, body string) error {
+	return writeBetween(path, body, startMarker, endMarker)
+}
+
+// writeBetween is writeSection for the section between startMarker and
+// endMarker.
+func writeBetween(path, body, startMarker, endMarker string) error {
 	doc, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		doc = []byte("# Benchmarks\n")
 	} else if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	out, err := replaceSection(string(doc), body)
+	out, err := replaceBetween(string(doc), body, startMarker, endMarker)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
