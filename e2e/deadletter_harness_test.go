@@ -1,0 +1,303 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/resilientsink/resilientsink/internal/deadletter"
+)
+
+const (
+	// mDeadLettered counts the items resilientsink kept as dead letters.
+	mDeadLettered = "otelcol_processor_resilientsink_dead_lettered_items"
+	// mReplayItems counts the items the replay receiver's pipeline accepted.
+	mReplayItems = "otelcol_receiver_replay_items"
+	// rejectKey marks a record the fake backend refuses with HTTP 400.
+	rejectKey = "e2e.reject"
+	// rejectMessage is the fake backend's message for a refused batch.
+	rejectMessage = "e2e backend: attribute e2e.reject cannot be indexed"
+)
+
+// otlpBackend is a fake OTLP/HTTP logs backend. It answers HTTP 400 (with a
+// google.rpc.Status carrying rejectMessage) to a request holding a record
+// marked with rejectKey when rejecting is on, and 200 to every other one,
+// keeping what it accepted per URL path.
+type otlpBackend struct {
+	l         net.Listener
+	srv       *http.Server
+	rejecting bool
+	// onLogs, if set, sees every accepted request instead of it being kept.
+	onLogs func(path string, ld plog.Logs)
+
+	mu       sync.Mutex
+	got      map[string][]plog.Logs
+	rejected int
+}
+
+// startBackend serves an otlpBackend on a test port until the test ends.
+func startBackend(t *testing.T, rejecting bool, onLogs func(string, plog.Logs)) *otlpBackend {
+	t.Helper()
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	require.NoError(t, err)
+	b := &otlpBackend{l: l, rejecting: rejecting, onLogs: onLogs, got: map[string][]plog.Logs{}}
+	b.srv = &http.Server{Handler: b, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = b.srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = b.srv.Shutdown(ctx)
+		<-done
+	})
+	return b
+}
+
+// url is the backend's base URL.
+func (b *otlpBackend) url() string { return "http://" + b.l.Addr().String() }
+
+// ServeHTTP decodes one OTLP/HTTP protobuf logs request and answers it.
+func (b *otlpBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ld := req.Logs()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	if b.rejecting && marked(ld) {
+		b.mu.Lock()
+		b.rejected++
+		b.mu.Unlock()
+		st, _ := proto.Marshal(status.New(codes.InvalidArgument, rejectMessage).Proto())
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(st)
+		return
+	}
+	if b.onLogs != nil {
+		b.onLogs(r.URL.Path, ld)
+	} else {
+		b.mu.Lock()
+		b.got[r.URL.Path] = append(b.got[r.URL.Path], ld)
+		b.mu.Unlock()
+	}
+	resp, _ := plogotlp.NewExportResponse().MarshalProto()
+	_, _ = w.Write(resp)
+}
+
+// readBody reads a request body in the encodings the otlphttp exporter uses.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	switch r.Header.Get("Content-Encoding") {
+	case "", "identity":
+		return raw, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return io.ReadAll(zr)
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		return io.ReadAll(zr)
+	default:
+		return nil, errors.New("unsupported encoding " + r.Header.Get("Content-Encoding"))
+	}
+}
+
+// batches returns a copy of what the backend accepted on path.
+func (b *otlpBackend) batches(path string) []plog.Logs {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]plog.Logs(nil), b.got[path]...)
+}
+
+// seqs counts the records accepted on path by sequence number.
+func (b *otlpBackend) seqs(path string) map[int64]int {
+	seqs := map[int64]int{}
+	for _, ld := range b.batches(path) {
+		countSeqs(ld, seqs)
+	}
+	return seqs
+}
+
+// marked reports whether any record of ld carries rejectKey.
+func marked(ld plog.Logs) bool {
+	rls := ld.ResourceLogs()
+	for i := range rls.Len() {
+		sls := rls.At(i).ScopeLogs()
+		for j := range sls.Len() {
+			lrs := sls.At(j).LogRecords()
+			for k := range lrs.Len() {
+				if _, ok := lrs.At(k).Attributes().Get(rejectKey); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// markLogs adds rejectKey to every record of ld.
+func markLogs(ld plog.Logs) plog.Logs {
+	rls := ld.ResourceLogs()
+	for i := range rls.Len() {
+		sls := rls.At(i).ScopeLogs()
+		for j := range sls.Len() {
+			lrs := sls.At(j).LogRecords()
+			for k := range lrs.Len() {
+				lrs.At(k).Attributes().PutBool(rejectKey, true)
+			}
+		}
+	}
+	return ld
+}
+
+// firstSeq is the sequence number of ld's first record (-1 if none).
+func firstSeq(ld plog.Logs) int64 {
+	seqs := map[int64]int{}
+	countSeqs(ld, seqs)
+	first := int64(-1)
+	for s := range seqs {
+		if first < 0 || s < first {
+			first = s
+		}
+	}
+	return first
+}
+
+// exportLogs sends ld to the collector's OTLP/gRPC receiver and returns the
+// status code.
+func (c *logClient) exportLogs(ld plog.Logs) codes.Code {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.client.Export(ctx, plogotlp.NewExportRequestFromLogs(ld))
+	return status.Code(err)
+}
+
+// requireLogsEqual fails unless got is pdata-equal to want (same OTLP
+// protobuf encoding; the JSON forms are shown on a difference).
+func requireLogsEqual(t *testing.T, want, got plog.Logs, what string) {
+	t.Helper()
+	var pm plog.ProtoMarshaler
+	wb, err := pm.MarshalLogs(want)
+	require.NoError(t, err)
+	gb, err := pm.MarshalLogs(got)
+	require.NoError(t, err)
+	if bytes.Equal(wb, gb) {
+		return
+	}
+	var jm plog.JSONMarshaler
+	wj, _ := jm.MarshalLogs(want)
+	gj, _ := jm.MarshalLogs(got)
+	assert.JSONEq(t, string(wj), string(gj), what)
+	t.Fatalf("%s: not pdata-equal", what)
+}
+
+// requireDeliveredEqual checks that the batches received are exactly want
+// (by first sequence number, each pdata-equal), allowing repeats, and returns
+// how many records came more than once.
+func requireDeliveredEqual(t *testing.T, want map[int64]plog.Logs, got []plog.Logs) int {
+	t.Helper()
+	seen := map[int64]int{}
+	dupRecords := 0
+	for _, ld := range got {
+		first := firstSeq(ld)
+		exp, ok := want[first]
+		require.Truef(t, ok, "a batch starting at seq %d was never meant to be delivered", first)
+		requireLogsEqual(t, exp, ld, fmt.Sprintf("batch starting at seq %d", first))
+		seen[first]++
+		if seen[first] > 1 {
+			dupRecords += ld.LogRecordCount()
+		}
+	}
+	for first := range want {
+		require.Positivef(t, seen[first], "batch starting at seq %d is missing", first)
+	}
+	return dupRecords
+}
+
+// readLetters reads every dead letter of a folder.
+func readLetters(t *testing.T, dir string) []deadletter.Letter {
+	t.Helper()
+	r := deadletter.NewReader(dir, deadletter.Position{})
+	defer func() { require.NoError(t, r.Close()) }()
+	var out []deadletter.Letter
+	for {
+		l, ok, err := r.Next()
+		require.NoError(t, err, "read dead letters in %s", dir)
+		if !ok {
+			return out
+		}
+		l.Payload = append([]byte(nil), l.Payload...) // valid until the next Next
+		out = append(out, l)
+	}
+}
+
+// letterLogs decodes a dead letter's payload.
+func letterLogs(t *testing.T, l deadletter.Letter) plog.Logs {
+	t.Helper()
+	req := plogotlp.NewExportRequest()
+	require.NoError(t, req.UnmarshalProto(l.Payload), "dead letter payload")
+	return req.Logs()
+}
+
+// otlpHTTPExporter is an otlp_http exporter section (under exporters:) with
+// its own queue and retry off: resilientsink and the replay receiver do that.
+func otlpHTTPExporter(id, logsURL string) string {
+	return fmt.Sprintf(`  %s:
+    logs_endpoint: %s
+    timeout: 5s
+    sending_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
+`, id, logsURL)
+}
+
+// indent prefixes every non-empty line of s with n spaces.
+func indent(s string, n int) string {
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
