@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +48,9 @@ type otlpBackend struct {
 	rejecting bool
 	// onLogs, if set, sees every accepted request instead of it being kept.
 	onLogs func(path string, ld plog.Logs)
+	// delay, if set, is how long the backend takes to accept a request (a
+	// slow backend that just recovered).
+	delay time.Duration
 
 	mu       sync.Mutex
 	got      map[string][]plog.Logs
@@ -58,9 +60,16 @@ type otlpBackend struct {
 // startBackend serves an otlpBackend on a test port until the test ends.
 func startBackend(t *testing.T, rejecting bool, onLogs func(string, plog.Logs)) *otlpBackend {
 	t.Helper()
+	return serveBackend(t, &otlpBackend{rejecting: rejecting, onLogs: onLogs})
+}
+
+// serveBackend serves b (rejecting, onLogs and delay set by the caller) on a test
+// port until the test ends.
+func serveBackend(t *testing.T, b *otlpBackend) *otlpBackend {
+	t.Helper()
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
 	require.NoError(t, err)
-	b := &otlpBackend{l: l, rejecting: rejecting, onLogs: onLogs, got: map[string][]plog.Logs{}}
+	b.l, b.got = l, map[string][]plog.Logs{}
 	b.srv = &http.Server{Handler: b, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {
@@ -101,6 +110,9 @@ func (b *otlpBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write(st)
 		return
+	}
+	if b.delay > 0 {
+		time.Sleep(b.delay) // a slow backend, not a wait for a condition
 	}
 	if b.onLogs != nil {
 		b.onLogs(r.URL.Path, ld)
@@ -288,16 +300,4 @@ func otlpHTTPExporter(id, logsURL string) string {
     retry_on_failure:
       enabled: false
 `, id, logsURL)
-}
-
-// indent prefixes every non-empty line of s with n spaces.
-func indent(s string, n int) string {
-	pad := strings.Repeat(" ", n)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
-	}
-	return strings.Join(lines, "\n")
 }
