@@ -30,6 +30,12 @@ import (
 const (
 	// mDeadLettered counts the items resilientsink kept as dead letters.
 	mDeadLettered = "otelcol_processor_resilientsink_dead_lettered_items"
+	// mDeadLetterBytes and mDeadLetterLimit are the dead-letter folder's
+	// size and budget.
+	mDeadLetterBytes = "otelcol_processor_resilientsink_dead_letter_bytes"
+	mDeadLetterLimit = "otelcol_processor_resilientsink_dead_letter_limit_bytes"
+	// mReplayRemaining is the replay receiver's items left to replay.
+	mReplayRemaining = "otelcol_receiver_replay_remaining_items"
 	// mReplayItems counts the items the replay receiver's pipeline accepted.
 	mReplayItems = "otelcol_receiver_replay_items"
 	// rejectKey marks a record the fake backend refuses with HTTP 400.

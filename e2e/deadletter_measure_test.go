@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +18,8 @@ import (
 )
 
 // measureEnv turns on TestMeasureReplayMillion, a measurement kept out of
-// `make test`: RS_MEASURE_REPLAY=1.
+// `make test`: RS_MEASURE_REPLAY=1 (and RS_MEASURE_REPLAY_BATCH, records per
+// dead letter, 100 by default).
 const measureEnv = "RS_MEASURE_REPLAY"
 
 // seqCounter counts the records a backend accepted by sequence number.
@@ -79,6 +81,21 @@ func fillDeadLetters(t *testing.T, letters, per int) string {
 	return instanceDir(filepath.Join(a.dir, "dead"), "resilientsink", "logs")
 }
 
+// logLine is a JSON log entry as a person reads it: its message and own
+// fields, without the resource and the component's identity.
+func logLine(e map[string]any) string {
+	own := map[string]any{}
+	for k, v := range e {
+		switch {
+		case k == "resource", k == "caller", k == "level", strings.HasPrefix(k, "otelcol."):
+		default:
+			own[k] = v
+		}
+	}
+	b, _ := json.Marshal(own)
+	return string(b)
+}
+
 // cpuSeconds is the user+system CPU time of the collector's process so far.
 func (c *collector) cpuSeconds() float64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(c.proc.cmd.Process.Pid) + "/stat")
@@ -98,7 +115,11 @@ func TestMeasureReplayMillion(t *testing.T) {
 	if os.Getenv(measureEnv) == "" {
 		t.Skipf("a measurement, not a test: set %s=1 to run it", measureEnv)
 	}
-	const letters, per = 2000, 500
+	per := 100 // records per letter: a typical batch
+	if v, err := strconv.Atoi(os.Getenv(measureEnv + "_BATCH")); err == nil && v > 0 {
+		per = v
+	}
+	letters := 1_000_000 / per
 	start := time.Now()
 	deadDir := fillDeadLetters(t, letters, per)
 	t.Logf("filled %s with %d letters of %d records in %s", deadDir, letters, per, time.Since(start).Round(time.Millisecond))
@@ -162,11 +183,7 @@ exporters:
 		pipeline, total-n1, d2.Round(time.Millisecond), float64(total-n1)/d2.Seconds(), cpu2)
 	t.Logf("%s: overall %.0f records/s, %.2f µs CPU per record; %d duplicate records after the SIGKILL",
 		pipeline, float64(total)/(d1+d2).Seconds(), (cpu1+cpu2)*1e6/float64(total), records-distinct)
-	for _, e := range append(progress1, progress2...) {
-		t.Logf("%s: progress %v%% items=%v remaining=%v rate=%v/s left=%v", pipeline,
-			e["percent_done"], e["items"], e["remaining_items"], e["items_per_second"], e["time_left"])
-	}
-	for _, e := range finished {
-		t.Logf("%s: finished items=%v duration=%v rate=%v/s", pipeline, e["items"], e["duration"], e["items_per_second"])
+	for _, e := range append(append(progress1, progress2...), finished...) {
+		t.Logf("%s: %s", pipeline, logLine(e))
 	}
 }

@@ -88,16 +88,20 @@ func TestDeadLetterReplayEndToEnd(t *testing.T) {
 		require.Equal(t, codes.OK, client.exportLogs(ld), "batch %d", i)
 	}
 	total := int64(batches * per)
+	var s scrapeResult
 	var acc accounting
 	var dead int64
 	eventually(t, 30*time.Second, "every record sent or dead-lettered", func() bool {
-		s := a.scrape()
+		s = a.scrape()
 		acc, dead = s.accounting(), s.int(mDeadLettered, "reason", "permanent_error")
 		return acc.Incoming == total && acc.Queued == 0 && acc.Sent+dead == total
 	})
-	t.Logf("forwarder: %s dead_lettered=%d", acc, dead)
+	t.Logf("forwarder: %s dead_lettered=%d dead_letter_bytes=%d", acc, dead, s.int(mDeadLetterBytes))
 	assert.Zero(t, acc.Dropped, "dropped_items must stay 0: everything kept is dead_lettered")
 	assert.Equal(t, int64(len(want)*per), dead)
+	assert.Equal(t, dead, s.int(mDeadLettered), "no other reason")
+	assert.Positive(t, s.int(mDeadLetterBytes), "the folder's size")
+	assert.Equal(t, int64(1024<<20), s.int(mDeadLetterLimit), "max_megabytes defaults to 1024")
 	assert.Equal(t, total-dead, int64(len(bad.seqs("/v1/logs"))), "unmarked records reach the backend")
 	a.stop(30 * time.Second)
 
@@ -127,7 +131,7 @@ func TestDeadLetterReplayEndToEnd(t *testing.T) {
 // arrives in the end.
 func replayKilledMidway(t *testing.T, deadDir string, want map[int64]plog.Logs) {
 	good := startBackend(t, false, nil)
-	const rate = 120 // items/s: 300 records take about 2.5 s
+	const rate = 80 // items/s: 300 records take about 3.75 s
 	r := newCollector(t, "replay", replayConfig(deadDir, rate, good.url()))
 	r.start()
 	var n int
@@ -165,4 +169,5 @@ func replayKilledMidway(t *testing.T, deadDir string, want map[int64]plog.Logs) 
 	// disk) can each come twice.
 	assert.LessOrEqual(t, dups, 2*per, "duplicates beyond the batches in flight")
 	assert.Zero(t, acc.Dropped, "the replay pipeline drops nothing")
+	assert.Zero(t, s.int(mReplayRemaining), "nothing left to replay")
 }
