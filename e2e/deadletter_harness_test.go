@@ -54,10 +54,13 @@ type otlpBackend struct {
 	// delay, if set, is how long the backend takes to accept a request (a
 	// slow backend that just recovered).
 	delay time.Duration
+	// unavailable is how many requests, from the first, are answered 503.
+	unavailable int
 
 	mu       sync.Mutex
 	got      map[string][]plog.Logs
 	rejected int
+	requests int
 }
 
 // startBackend serves an otlpBackend on a test port until the test ends.
@@ -66,7 +69,7 @@ func startBackend(t *testing.T, rejecting bool, onLogs func(string, plog.Logs)) 
 	return serveBackend(t, &otlpBackend{rejecting: rejecting, onLogs: onLogs})
 }
 
-// serveBackend serves b (rejecting, onLogs and delay set by the caller) on a test
+// serveBackend serves b (rejecting, onLogs, delay and unavailable set by the caller) on a test
 // port until the test ends.
 func serveBackend(t *testing.T, b *otlpBackend) *otlpBackend {
 	t.Helper()
@@ -105,6 +108,16 @@ func (b *otlpBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ld := req.Logs()
 	w.Header().Set("Content-Type", "application/x-protobuf")
+	b.mu.Lock()
+	b.requests++
+	down := b.requests <= b.unavailable
+	b.mu.Unlock()
+	if down {
+		st, _ := proto.Marshal(status.New(codes.Unavailable, "e2e backend: starting").Proto())
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write(st)
+		return
+	}
 	if b.rejecting && marked(ld) {
 		b.mu.Lock()
 		b.rejected++
