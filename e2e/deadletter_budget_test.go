@@ -88,3 +88,39 @@ func TestDeadLetterBudgetFreedByReplay(t *testing.T) {
 	r.stop(30 * time.Second)
 	a.stop(30 * time.Second)
 }
+
+// TestDeadLetterGaugeFallsAfterReplay: with the default budget, a replay
+// with on_done: delete, run while the processor keeps running, deletes the
+// fully replayed 8 MiB segments; dead_letter_bytes, "bytes of the instance's
+// dead-letter segment files", must fall with them.
+func TestDeadLetterGaugeFallsAfterReplay(t *testing.T) {
+	bad := startBackend(t, true, nil)
+	a := newCollector(t, "forwarder", deadLetterForwarderConfig(bad.url()))
+	a.start()
+	client := newLogClient(t, a.grpcEndpoint())
+	sendMarkedPadded(t, client, 0, 100) // about 10 MiB: two segments
+	eventually(t, 30*time.Second, "every batch dead-lettered", func() bool {
+		return a.scrape().int(mDeadLettered) == 500
+	})
+	deadDir := instanceDir(filepath.Join(a.dir, "dead"), "resilientsink", "logs")
+	full := a.scrape().int(mDeadLetterBytes)
+	t.Logf("before the replay: dead_letter_bytes=%d, segments %v", full, segments(t, deadDir))
+
+	good := startBackend(t, false, nil)
+	r := newCollector(t, "replay", followDeleteReplayConfig(deadDir, good.url()))
+	r.start()
+	eventually(t, 30*time.Second, "every letter replayed and a segment deleted", func() bool {
+		return len(good.seqs("/v1/logs")) == 500 && len(segments(t, deadDir)) == 1
+	})
+	onDisk := segmentBytes(t, filepath.Dir(deadDir))
+	gauge := a.scrape().int(mDeadLetterBytes)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(5 * time.Second); gauge != onDisk && time.Now().Before(deadline); <-tick.C {
+		gauge = a.scrape().int(mDeadLetterBytes) // the gauge may follow a moment later
+	}
+	t.Logf("after the replay: dead_letter_bytes=%d, segment files hold %d bytes (%v)", gauge, onDisk, segments(t, deadDir))
+	assert.Equal(t, onDisk, gauge, "the gauge follows the segment files a replay deleted")
+	r.stop(30 * time.Second)
+	a.stop(30 * time.Second)
+}
