@@ -12,7 +12,7 @@ import (
 
 // recipeReplayConfig is the receiver README's recipe "Resend the dead
 // letters after the backend is fixed" (rate_limit aside): replay ->
-// resilientsink with overflow: block and no persistence -> otlp_http.
+// resilientsink with overflow: block and write_ahead persistence -> otlp_http.
 func recipeReplayConfig(deadDir, backend string) string {
 	return fmt.Sprintf(`receivers:
   replay/dead:
@@ -21,6 +21,10 @@ func recipeReplayConfig(deadDir, backend string) string {
 processors:
   resilientsink:
     overflow: block
+    persistence:
+      directory: "@DIR@/replay-queue"
+      mode: write_ahead
+      sync: true
 exporters:
 `, deadDir) + otlpHTTPExporter("otlp_http", backend+"/v1/logs") + `service:
   pipelines:
@@ -34,9 +38,10 @@ exporters:
 // TestDeadLetterReplayRecipeSurvivesSIGKILL: the documented way to resend
 // dead letters, killed with SIGKILL while a slow (just recovered) backend
 // works through the replay and restarted, must deliver every dead letter.
-// It fails today: the replay checkpoints a batch once resilientsink has
-// queued it in memory, so the batches queued at the SIGKILL are gone, and
-// the restarted replay, past them in its checkpoint, never sends them again.
+// It failed with the recipe's first version (no persistence): the replay
+// checkpoints a batch once resilientsink has queued it in memory, so the
+// batches queued at the SIGKILL were gone, and the restarted replay, past
+// them in its checkpoint, never sent them again (520 of 600 lost).
 func TestDeadLetterReplayRecipeSurvivesSIGKILL(t *testing.T) {
 	const letters, per = 30, 20
 	deadDir := fillDeadLetters(t, letters, per)

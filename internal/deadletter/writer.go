@@ -111,7 +111,9 @@ func (w *Writer) Write(l Letter) error {
 	return nil
 }
 
-// Stats returns the bytes used and the budget.
+// Stats returns the bytes used and the budget. Bytes is what the folder's
+// segment files hold now: a replay that deleted segments shows at once,
+// although the spool gives their budget back only at the next reclaim.
 func (w *Writer) Stats() Stats {
 	var st spool.Stats
 	w.mu.Lock()
@@ -119,7 +121,11 @@ func (w *Writer) Stats() Stats {
 		st = w.sp.Stats()
 	}
 	w.mu.Unlock()
-	return Stats{Bytes: st.DiskBytes, LimitBytes: w.set.MaxBytes, Letters: int64(st.Frames), Items: st.Items}
+	bytes := st.DiskBytes
+	if onDisk, err := segmentBytes(w.set.Dir); err == nil {
+		bytes = min(bytes, onDisk)
+	}
+	return Stats{Bytes: bytes, LimitBytes: w.set.MaxBytes, Letters: int64(st.Frames), Items: st.Items}
 }
 
 // reclaimLocked gives back the budget of segment files a replay deleted

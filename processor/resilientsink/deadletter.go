@@ -26,10 +26,15 @@ type deadLetters struct {
 
 // openDeadLetters opens (creates) and locks the instance's dead-letter folder.
 func openDeadLetters(cfg DeadLetterConfig, dir string, logger *zap.Logger) (*deadLetters, error) {
+	limit := int64(cfg.MaxMegabytes) << 20
 	w, err := deadletter.Open(deadletter.Settings{
 		Dir:      dir,
-		MaxBytes: int64(cfg.MaxMegabytes) << 20,
+		MaxBytes: limit,
 		Sync:     cfg.Sync,
+		// Segments of 1/8 of the budget (at most 8 MiB), as the disk
+		// tier's: a replay frees the budget a whole segment at a time, and
+		// may not delete the segment the processor writes to.
+		SegmentBytes: segmentBytes(limit),
 		OnProblem: func(p spool.Problem) {
 			logger.Warn("Damaged dead-letter file: skipped", zap.String("problem", p.String()))
 		},
