@@ -48,7 +48,7 @@ type decision struct {
 //	             cannot make room, drop the new one        room (write_ahead: queued in memory
 //	             (overflow)                                first, then unread frames; spill: unread
 //	                                                       frames); if they cannot make room,
-//	                                                       drop the new one (overflow)
+//	                                                       drop the new one (too_large)
 //	drop_newest  drop the new one (overflow)               same
 //	reject       refuse (after sizing it exactly)          same
 //	block        wait up to block_timeout, then refuse     same
@@ -107,8 +107,12 @@ func (q *tieredQueue[T]) overflowLocked(a *admission[T], onDisk bool) decision {
 		if !onDisk && q.makeMemRoomLocked(a.b.bytes) {
 			return decision{act: actMemory}
 		}
-		if onDisk && q.makeDiskRoomLocked(frameBytes(a.rec)) {
-			return decision{act: actDisk, held: q.heldLocked(a)}
+		if onDisk {
+			if q.makeDiskRoomLocked(frameBytes(a.rec)) {
+				return decision{act: actDisk, held: q.heldLocked(a)}
+			}
+			// Larger than what eviction could free: it costs only itself.
+			return decision{act: actDrop, reason: reasonTooLarge}
 		}
 		return decision{act: actDrop, reason: reasonOverflow}
 	case OverflowPolicyDropNewest:
