@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/resilientsink/resilientsink/internal/spool"
 )
@@ -57,9 +56,6 @@ type Writer struct {
 	sp     *spool.Spool // replaced by reclaim, nil if its reopen failed; guarded by mu
 	closed bool         // guarded by mu
 	buf    []byte       // envelope encoding buffer, guarded by mu
-	// lastCheck is the drop time of the last letter that made reclaim
-	// look at the folder (at most once a second).
-	lastCheck time.Time
 }
 
 // Open opens (creates) the dead-letter folder set.Dir and takes its lock.
@@ -95,7 +91,7 @@ func (w *Writer) Write(l Letter) error {
 	w.buf = appendEnvelope(w.buf[:0], l)
 	rec := spool.Record{Payload: w.buf, Items: uint32(min(max(l.Items, 0), math.MaxUint32)), Time: unixNano(l.Dropped)}
 	_, err := w.sp.Append(nil, rec)
-	if errors.Is(err, spool.ErrFull) && w.reclaimLocked(l.Dropped) {
+	if errors.Is(err, spool.ErrFull) && w.reclaimLocked() {
 		_, err = w.sp.Append(nil, rec)
 	}
 	if cap(w.buf) > 1<<20 {
@@ -132,13 +128,10 @@ func (w *Writer) Stats() Stats {
 // (the spool counts a segment until it is acked, and dead letters are
 // never acked): when the folder's segment files take less than the spool
 // counts, the spool is closed and opened again, which counts afresh. It
-// looks at most once a second of drop time, and reports whether it
-// reopened. Callers hold w.mu.
-func (w *Writer) reclaimLocked(now time.Time) bool {
-	if !now.After(w.lastCheck.Add(time.Second)) && !w.lastCheck.IsZero() {
-		return false
-	}
-	w.lastCheck = now
+// runs on every write that finds the budget full (a folder listing: a full
+// folder is the slow path already), and reports whether it reopened.
+// Callers hold w.mu.
+func (w *Writer) reclaimLocked() bool {
 	onDisk, err := segmentBytes(w.set.Dir)
 	if err != nil || onDisk >= w.sp.Stats().DiskBytes {
 		return false
