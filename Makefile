@@ -122,7 +122,7 @@ anchor: $(BUILDER)
 	mkdir -p $(BUILD_DIR)
 	$(BUILDER) --config bench/e2e/builder-anchor.yaml
 
-## bench-e2e: side-by-side end-to-end benchmark against the anchor (about 19 minutes);
+## bench-e2e: side-by-side end-to-end benchmark against the anchor (about 26 minutes with the tiers case);
 ## rewrites the bench-e2e section of BENCHMARKS.md.
 bench-e2e: otelcol anchor $(TELEMETRYGEN)
 	$(GO) run ./bench/e2e/cmd/benchrunner -otelcol $(OTELCOL) -anchor $(ANCHOR) \
