@@ -55,20 +55,15 @@ func (q *tieredQueue[T]) feed(ctx context.Context) {
 	}
 }
 
-// idleLocked runs when no frame is unread on disk: admission may use memory
-// again, and what the counts still hold (none, unless a damage report missed
-// some) is zeroed so that it does not send every batch to disk for good.
+// idleLocked runs when the disk has no frame to read now: admission may use
+// memory again once nothing waits there. The counts are exact (the spool
+// reports every frame it will never yield), so they are not reset here: a
+// frame still counted is being appended, or was written ahead while
+// Shutdown began (held, so never read in this process).
 func (q *tieredQueue[T]) idleLocked() {
-	d := q.disk
-	if d.appendingBytes > 0 {
-		return // a write_ahead frame counted before its append
+	if q.disk.unread.batches == 0 {
+		q.spilling.Store(false)
 	}
-	if d.unread != (counts{}) {
-		q.logger.Warn("Disk queue counts disagree with the files: reset", zap.Int64("frames", d.unread.batches), zap.Int64("items", d.unread.items))
-		q.events.dropped(d.unread.items, reasonCorrupt)
-		d.unread = counts{}
-	}
-	q.spilling.Store(false)
 }
 
 // placeFedLocked queues a decoded frame once memory has room for it, or acks

@@ -5,12 +5,14 @@ package resilientsink
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.uber.org/zap"
 
 	"github.com/resilientsink/resilientsink/internal/spool"
 	"github.com/resilientsink/resilientsink/processor/resilientsink/internal/metadata"
@@ -26,6 +28,9 @@ import (
 func fuzzNewInstance(t *testing.T, cfg *Config, next consumer.Logs, tel *componenttest.Telemetry, fsys spool.FS) (processor.Logs, func(context.Context) error, error) {
 	set := processortest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
+	if os.Getenv("FUZZ_LOG") != "" {
+		set.Logger = zap.NewExample()
+	}
 	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
 	if err != nil {
 		return nil, nil, err
