@@ -20,8 +20,9 @@ type admission[T any] struct {
 	// exact says whether b.bytes is the exact size rather than the
 	// estimator's per-item price.
 	exact bool
-	// rec is b encoded as a frame, once a decision needs it.
-	rec *spool.Record
+	// rec is b encoded as a frame, once a decision needs it (encoded).
+	rec     spool.Record
+	encoded bool
 	// deadline ends the wait of overflow block; zero before the first wait.
 	deadline time.Time
 	ids      [1]spool.ID
@@ -125,7 +126,7 @@ func (q *tieredQueue[T]) encode(a *admission[T]) error {
 	if err != nil {
 		return q.refuse(a, fmt.Errorf("%w: %w", errSpillFailed, err))
 	}
-	a.rec = &rec
+	a.rec, a.encoded = rec, true
 	return nil
 }
 
@@ -152,7 +153,7 @@ func (q *tieredQueue[T]) refuse(a *admission[T], err error) error {
 // go there (no frame waits on disk, and there is room), else to the policy:
 // dropped (spill_failed) or refused.
 func (q *tieredQueue[T]) spillUnlock(a *admission[T]) (bool, error) {
-	err := q.disk.appendLocked(a.rec, false, a.ids[:0])
+	err := q.disk.appendLocked(&a.rec, false, a.ids[:0])
 	if err == nil {
 		q.spilling.Store(true)
 		q.mu.Unlock()
@@ -200,7 +201,7 @@ func (q *tieredQueue[T]) noRoomUnlock(a *admission[T], why error) error {
 // waiting on disk. It returns once the batch is on disk, or handed back.
 func (q *tieredQueue[T]) appendWriteAhead(a *admission[T], held bool) (bool, error) {
 	d := q.disk
-	c := counts{1, int64(a.b.items), frameBytes(a.rec)}
+	c := counts{1, int64(a.b.items), frameBytes(&a.rec)}
 	if held {
 		q.mem.add(a.b.memCounts())
 		q.appending.add(a.b.memCounts())
@@ -210,7 +211,7 @@ func (q *tieredQueue[T]) appendWriteAhead(a *admission[T], held bool) (bool, err
 	d.appendingBytes += c.bytes
 	q.mu.Unlock()
 	a.rec.Held = held
-	ids, err := d.tail.Append(a.ids[:0], *a.rec)
+	ids, err := d.tail.Append(a.ids[:0], a.rec)
 	q.mu.Lock()
 	d.appendingBytes -= c.bytes
 	if held {

@@ -76,10 +76,10 @@ func (q *tieredQueue[T]) decideLocked(a *admission[T]) decision {
 	if !diskFirst && (q.memFitsLocked(a.b.bytes) || q.dropExpiredLocked(a.b.bytes)) {
 		return decision{act: actMemory}
 	}
-	if a.rec == nil {
+	if !a.encoded {
 		return decision{act: actEncode}
 	}
-	fb := frameBytes(a.rec)
+	fb := frameBytes(&a.rec)
 	if fb > q.disk.limit {
 		return decision{act: actTooLarge, err: fmt.Errorf("frame of %d bytes, persistence.max_megabytes is %d bytes", fb, q.disk.limit)}
 	}
@@ -108,7 +108,7 @@ func (q *tieredQueue[T]) overflowLocked(a *admission[T], onDisk bool) decision {
 			return decision{act: actMemory}
 		}
 		if onDisk {
-			if q.makeDiskRoomLocked(frameBytes(a.rec)) {
+			if q.makeDiskRoomLocked(frameBytes(&a.rec)) {
 				return decision{act: actDisk, held: q.heldLocked(a)}
 			}
 			// Larger than what eviction could free: it costs only itself.
