@@ -56,6 +56,7 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 	r.noteFaultHits(l)
 	l.end = lifeClean
 	l.last = readFuzzCounts(r, l.tel)
+	r.checkOffers(l)
 	left := l.last.in() - l.last.settled()
 	switch {
 	case left < 0:

@@ -106,6 +106,7 @@ func (r *fuzzRun) checkStep(l *fuzzLife) {
 		r.fatalf("invariant 1 (accounting), life %d: incoming %d + replayed %d != sent %d + dropped %v + refused %d + queue_items %d + disk_items %d (off by %d)",
 			l.n, c.incoming, c.replayed, c.sent, c.dropped, c.refused, c.queueItems, c.diskItems, c.in()-c.settled()-held)
 	}
+	r.checkOffers(l)
 	if !l.cfg.Persistence.Enabled() && (c.replayed != 0 || c.diskItems != 0) {
 		r.fatalf("invariant 1, life %d: memory only, but replayed %d and disk_items %d", l.n, c.replayed, c.diskItems)
 	}
@@ -123,5 +124,23 @@ func (r *fuzzRun) checkStep(l *fuzzLife) {
 		if c.queueItems+c.diskItems > 0 {
 			r.fatalf("liveness, life %d: %d items in memory and %d on disk after a long sleep with a healthy downstream", l.n, c.queueItems, c.diskItems)
 		}
+	}
+}
+
+// checkOffers checks that incoming_items counts every item offered in life
+// l, and refused_items exactly the items of the offers that returned an error.
+func (r *fuzzRun) checkOffers(l *fuzzLife) {
+	var offered, refused int64
+	for _, b := range r.batches {
+		if b.life == l.n {
+			offered += int64(b.items)
+			if !b.acked {
+				refused += int64(b.items)
+			}
+		}
+	}
+	if c := l.last; c.incoming != offered || c.refused != refused {
+		r.fatalf("invariant 1, life %d: incoming_items %d, refused_items %d; the callers offered %d items and were refused %d",
+			l.n, c.incoming, c.refused, offered, refused)
 	}
 }

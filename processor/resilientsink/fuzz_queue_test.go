@@ -140,6 +140,8 @@ type fuzzRun struct {
 	aborting bool
 	// uncountable are batches whose frame header rotted.
 	uncountable map[int]bool
+	// anyFault is set once a disk fault was injected.
+	anyFault bool
 	// anyDamage is set once a fault, crash or power cut happened.
 	anyDamage bool
 }
@@ -273,7 +275,7 @@ func (r *fuzzRun) fault(arg byte) {
 		r.disk.clearFaults()
 		return
 	}
-	l.fault, r.anyDamage = true, true
+	l.fault, r.anyDamage, r.anyFault = true, true, true
 	switch kind {
 	case 0:
 		r.disk.inject(memFault{op: memWrite, match: ".seg", err: syscall.ENOSPC, times: -1})
