@@ -37,7 +37,8 @@ service:
 //   - logs/file: filesink, synced, rotating at 1 MiB. The test removes its
 //     folder when B dies, so the next rotation fails (write_errors); reject
 //     within 100 batches (the count fills before the 4 MiB) then refuses.
-//   - logs/console: consolesink sampling 5 records a second (suppressed).
+//   - logs/console: consolesink sampling 5 records a second (suppressed),
+//     with dead letters on (nothing is given up on, so its series read 0).
 func senderConfig(downstream string) string {
 	return fmt.Sprintf(`processors:
   resilientsink/remote:
@@ -65,6 +66,8 @@ func senderConfig(downstream string) string {
       max_open_timeout: 1s
   resilientsink/console:
     queue_size: 1000
+    dead_letter:
+      directory: "@DIR@/dead"
 exporters:
   otlp_grpc:
     endpoint: %s
