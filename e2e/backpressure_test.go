@@ -97,12 +97,6 @@ func testBackpressure(t *testing.T, override string) {
 
 // postLogs sends records first .. first+n-1 as one OTLP/HTTP JSON request and
 // returns the HTTP status.
-func postLogs(t *testing.T, endpoint string, first int64, n int) int {
-	t.Helper()
-	code, _ := postLogsRetryAfter(t, endpoint, first, n)
-	return code
-}
-
 // postLogsRetryAfter is postLogs, also returning the Retry-After header in
 // seconds (-1 when absent or not a number).
 func postLogsRetryAfter(t *testing.T, endpoint string, first int64, n int) (int, int) {

@@ -5,7 +5,6 @@ package e2e
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,7 +79,7 @@ func TestDeadLetterReplayFollowsLiveFolder(t *testing.T) {
 		assert.Equal(t, "permanent_error", reason.Str())
 		msg, ok := res.Get("resilientsink.dead_letter.error")
 		require.True(t, ok, "resource without the error attribute")
-		assert.True(t, strings.Contains(msg.Str(), rejectMessage), "error attribute %q", msg.Str())
+		assert.Contains(t, msg.Str(), rejectMessage, "error attribute")
 		res.Remove("resilientsink.dead_letter.reason")
 		res.Remove("resilientsink.dead_letter.error")
 	}

@@ -145,7 +145,7 @@ func (b *fakeBackend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := plogotlp.NewExportRequest()
-	if err := req.UnmarshalProto(body); err != nil {
+	if err = req.UnmarshalProto(body); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}

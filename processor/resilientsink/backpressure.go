@@ -167,7 +167,7 @@ func exporterThrottle(err error) (time.Duration, bool) {
 			return time.Duration(f.Int()), true
 		}
 	}
-	switch u := err.(type) {
+	switch u := err.(type) { //nolint:errorlint // walks the tree by hand: the type sought is unexported
 	case interface{ Unwrap() error }:
 		return exporterThrottle(u.Unwrap())
 	case interface{ Unwrap() []error }:

@@ -32,8 +32,6 @@ func (c fuzzCounts) settled() int64 {
 	return n
 }
 
-func (c fuzzCounts) droppedTotal() int64 { return c.settled() - c.sent - c.refused }
-
 const fuzzMetricPrefix = "otelcol_processor_resilientsink_"
 
 // readFuzzCounts collects tel once.

@@ -25,7 +25,7 @@ import (
 // fuzzNewInstance creates one life of the processor through the public
 // factory, with its telemetry on tel, and returns it with its Start: the
 // spools of that Start work on fsys.
-func fuzzNewInstance(t *testing.T, cfg *Config, next consumer.Logs, tel *componenttest.Telemetry, fsys spool.FS) (processor.Logs, func(context.Context) error, error) {
+func fuzzNewInstance(_ *testing.T, cfg *Config, next consumer.Logs, tel *componenttest.Telemetry, fsys spool.FS) (processor.Logs, func(context.Context) error, error) {
 	set := processortest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	if os.Getenv("FUZZ_LOG") != "" {

@@ -30,7 +30,7 @@ type lifecycle struct {
 // Start opens the queue on disk (persistence) and launches the workers, and
 // the feeder that reads the disk back, on their own context. It does not wait
 // for the batches found on disk: they are delivered as memory makes room.
-func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint:contextcheck // workers must outlive Start's ctx (collector contract); Shutdown cancels them
+func (c *core[T]) Start(ctx context.Context, host component.Host) error { //nolint:contextcheck // workers must outlive Start's ctx (collector contract); Shutdown cancels them
 	l := &c.life
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -68,11 +68,11 @@ func (c *core[T]) Start(_ context.Context, host component.Host) error { //nolint
 	l.started = true
 	l.host = host
 	c.q.readClock()
-	c.tel.exportZeros(context.Background())
-	ctx, cancel := context.WithCancel(context.Background())
+	c.tel.exportZeros(ctx)
+	workCtx, cancel := context.WithCancel(context.Background())
 	l.cancelWorkers = cancel
 	for w := range c.cfg.NumWorkers {
-		l.workers.Go(func() { c.work(ctx, w) })
+		l.workers.Go(func() { c.work(workCtx, w) })
 	}
 	c.logger.Info("Resilient sink started",
 		zap.Int("queue_size", c.cfg.QueueSize),
@@ -135,7 +135,7 @@ func (c *core[T]) Shutdown(ctx context.Context) error {
 			abandoned = c.q.abandon()
 		}
 	}
-	c.q.sweep(abandoned, deadline)
+	c.q.sweep(abandoned, deadline) //nolint:contextcheck // bounded by the deadline (ctx's, or shutdown.timeout), which it takes as a time
 	if d := c.q.dead.Load(); d != nil {
 		if err := d.w.Close(); err != nil {
 			c.logger.Error("Could not close the dead-letter folder", zap.String("folder", d.dir), zap.Error(err))

@@ -281,7 +281,7 @@ func (c *core[T]) consume(ctx context.Context, data T) error {
 	if err == nil {
 		return nil
 	}
-	c.tel.refused(int64(items))
+	c.tel.refused(int64(items)) //nolint:contextcheck // a count, flushed on its own context only after Shutdown
 	if consumererror.IsPermanent(err) {
 		return err
 	}

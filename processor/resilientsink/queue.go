@@ -189,11 +189,11 @@ func (q *tieredQueue[T]) pop(ctx context.Context, w int) (b batch[T], ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for ctx.Err() == nil {
-		b, ok, next := q.takeDueLocked(time.Now())
-		if ok {
-			q.hands[w] = hand[T]{b: b, busy: true}
-			q.inHands.add(b.memCounts())
-			return b, true
+		due, found, next := q.takeDueLocked(time.Now())
+		if found {
+			q.hands[w] = hand[T]{b: due, busy: true}
+			q.inHands.add(due.memCounts())
+			return due, true
 		}
 		q.ready.wait(ctx, next)
 	}
