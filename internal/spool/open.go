@@ -24,8 +24,9 @@ const (
 // repairs the segments (see the package doc) and reports what it found to
 // set.OnProblem before it returns. Damaged files never make Open fail: only
 // bad settings, the lock, or a folder that cannot be created (including an
-// fsync of the parent of a folder it created), locked or listed do. Open reads every frame header but no payload; Next checks the
-// payloads as it reads them.
+// fsync of the parent of a folder it created), locked or listed do. Open
+// reads every frame header but no payload; Next checks the payloads as it
+// reads them.
 func Open(set Settings) (*Spool, error) {
 	if set.Dir == "" {
 		return nil, errors.New("spool: dir must not be empty")
