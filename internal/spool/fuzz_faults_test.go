@@ -2,7 +2,6 @@ package spool
 
 import (
 	"errors"
-	"strings"
 	"syscall"
 
 	"github.com/stretchr/testify/require"
@@ -108,7 +107,7 @@ func (m *model) unreadable(step int) {
 	require.NoError(m.t, err, "step %d: Next never fails on a bad file", step)
 	for _, p := range m.probs {
 		require.Equal(m.t, ProblemMovedAside, p.Kind, "step %d: %v", step, p)
-		require.True(m.t, strings.Contains(p.Path, segmentName(seg)), "step %d: %v", step, p)
+		require.Contains(m.t, p.Path, segmentName(seg), "step %d: %v", step, p)
 		var lost counts
 		for _, r := range m.inSeg(seg) {
 			switch {
