@@ -118,7 +118,8 @@ func (m *model) unreadable(step int) {
 				r.aside = true
 			}
 		}
-		require.Equal(m.t, lost, counts{frames: p.Frames, items: p.Items}, "step %d: exact loss", step)
+		got := counts{frames: p.Frames, items: p.Items}
+		require.Equal(m.t, lost, got, "step %d: exact loss", step)
 	}
 	want = m.expectNext()
 	if want == nil {
