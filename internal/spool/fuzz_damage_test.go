@@ -133,6 +133,10 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		want.MovedAside = 1
 	case hit.badHead():
 		want.CorruptFrames = 1
+		// The search for the next frame after a bad header takes a magic
+		// prefix among the file's last bytes for a frame cut in its header
+		// (a torn tail of its own), and the payload may end like one.
+		m.tornSlack = int64(len(b)) - int64(hit.id.off())
 	default:
 		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
 	}

@@ -98,6 +98,9 @@ type model struct {
 	base, appended, yielded, held counts
 	acked, lost                   counts
 	probs                         []Problem // reported by Next, not yet looked at
+	// tornSlack: a torn tail of up to this many bytes may show beside a
+	// damaged header (see flip); drainAndCompare then tolerates it.
+	tornSlack int64
 }
 
 func newModel(t *testing.T, data []byte) *model {
@@ -336,5 +339,9 @@ func (m *model) drainAndCompare(want Stats) {
 	} else {
 		want.CorruptBytes = 0 // a bad header's region may take a torn tail with it
 	}
+	if extra := got.TornBytes - want.TornBytes; extra > 0 && extra < m.tornSlack {
+		got.TornBytes = want.TornBytes
+	}
+	m.tornSlack = 0
 	require.Equal(m.t, want, got, "problem counters")
 }
