@@ -157,5 +157,10 @@ func (m *model) zeros(path string, seg uint32, n int64) Stats {
 			return Stats{}
 		}
 	}
+	// If an earlier cut left the file ending inside a bad region the spool
+	// recorded (its recorded end is past the file's end now), the zeros
+	// fall inside it and nothing new is reported: the model does not track
+	// every recorded region (a refused write's, say), so it accepts both.
+	m.zerosMaybe = n
 	return Stats{TornBytes: n}
 }
