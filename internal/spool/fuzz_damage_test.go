@@ -159,8 +159,8 @@ func (m *model) zeros(path string, seg uint32, n int64) Stats {
 	}
 	// If an earlier cut left the file ending inside a bad region the spool
 	// recorded (its recorded end is past the file's end now), the zeros
-	// fall inside it and nothing new is reported: the model does not track
-	// every recorded region (a refused write's, say), so it accepts both.
+	// that fall inside it are not reported: the model does not track every
+	// recorded region (a refused write's, say), so it accepts fewer.
 	m.zerosMaybe = n
 	return Stats{TornBytes: n}
 }
