@@ -144,9 +144,11 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 }
 
 // zeros extends the file with n zero bytes: a torn tail of n bytes, and no
-// record lost (nothing reported if the file ends in an acked frame cut
-// before: the zeros join that torn tail).
+// record lost (less if the file ends in an acked frame cut before: the
+// zeros complete it first).
 func (m *model) zeros(path string, seg uint32, n int64) Stats {
+	fi, err := os.Stat(path)
+	require.NoError(m.t, err)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(m.t, err)
 	_, err = f.Write(make([]byte, n))
@@ -154,7 +156,17 @@ func (m *model) zeros(path string, seg uint32, n int64) Stats {
 	require.NoError(m.t, f.Close())
 	for _, r := range m.recs {
 		if r.id.seg() == seg && r.tornAcked {
-			return Stats{}
+			// The zeros first fill the acked frame up (its header says
+			// how long it is; acked, it is not read); the rest is a torn
+			// tail. Once whole, it is cut no more.
+			if fi.Size()-int64(r.id.off()) < headerSize {
+				return Stats{} // its header is cut: the zeros join its bad region
+			}
+			missing := int64(r.id.off()) + r.size - fi.Size()
+			if n >= missing {
+				r.tornAcked = false
+			}
+			return Stats{TornBytes: max(0, n-missing)}
 		}
 	}
 	// If an earlier cut left the file ending inside a bad region the spool
