@@ -72,8 +72,6 @@ type mrec struct {
 	held    bool // appended Held in this lifetime
 	aside   bool // in flight in a segment moved aside: lost at a restart
 	cutOff  bool // the bytes of its header are gone (cut)
-	// tornAcked: acked when a cut went through its frame (see zeros).
-	tornAcked bool
 	// regionLost: lost to a bad header, recorded as a bad region: Open
 	// jumps over it even if its header is whole again.
 	regionLost bool
@@ -102,8 +100,7 @@ type model struct {
 	// damaged header (see flip); drainAndCompare then tolerates it.
 	tornSlack int64
 	// zerosMaybe: zeros appended may be reported as a torn tail of this
-	// many bytes, or fewer (down to none) if they start inside a recorded
-	// region (see zeros).
+	// many bytes, or fewer (down to none; see zeros).
 	zerosMaybe int64
 }
 
@@ -157,7 +154,7 @@ func (m *model) open() {
 		// A deleted (or moved-aside) segment's number may be used again by
 		// a new segment: its old records are no longer in any file.
 		if _, err := os.Stat(filepath.Join(m.set.Dir, segmentName(r.id.seg()))); err != nil {
-			r.cutOff, r.tornAcked = true, false
+			r.cutOff = true
 		}
 	}
 }
