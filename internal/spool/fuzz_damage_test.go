@@ -151,3 +151,41 @@ func (m *model) zeros(path string, n int64) Stats {
 	m.zerosMaybe = n
 	return Stats{TornBytes: n}
 }
+
+// drainAndCompare reads everything after a reopen: exactly the pending
+// records in order. The new Spool's problem counters must equal want:
+// earlier problems were recorded and are not reported again.
+func (m *model) drainAndCompare(want Stats) {
+	for {
+		exp := m.expectNext()
+		f, ok, err := m.s.Next(nil)
+		require.NoError(m.t, err)
+		if exp == nil {
+			require.False(m.t, ok, "nothing more after a reopen")
+			break
+		}
+		require.True(m.t, ok, "record %d must come back", exp.i)
+		m.requireRec(f, exp)
+		m.handOut(exp)
+	}
+	st := m.s.Stats()
+	got := Stats{
+		CorruptFrames: st.CorruptFrames,
+		CorruptItems:  st.CorruptItems,
+		TornBytes:     st.TornBytes,
+		MovedAside:    st.MovedAside,
+	}
+	if want.CorruptBytes != 0 || want.MovedAside == 0 && want.CorruptFrames == 0 {
+		got.CorruptBytes = st.CorruptBytes
+	} else {
+		want.CorruptBytes = 0 // a bad header's region may take a torn tail with it
+	}
+	if extra := got.TornBytes - want.TornBytes; extra > 0 && extra < m.tornSlack {
+		got.TornBytes = want.TornBytes
+	}
+	if d := want.TornBytes - got.TornBytes; d > 0 && d <= m.zerosMaybe {
+		got.TornBytes = want.TornBytes
+	}
+	m.tornSlack, m.zerosMaybe = 0, 0
+	require.Equal(m.t, want, got, "problem counters")
+}

@@ -177,3 +177,18 @@ func (m *model) checkCounts(step int) {
 	f, _, items = m.s.Len()
 	require.Equal(m.t, [2]int64{int64(c.frames), c.items}, [2]int64{int64(f), items}, "step %d: Len", step)
 }
+
+// checkLen compares Len with the model's pending records.
+func (m *model) checkLen(step int) {
+	var frames int
+	var bytes, items int64
+	for _, r := range m.recs {
+		if r.pending() {
+			frames++
+			bytes += r.size
+			items += int64(r.items)
+		}
+	}
+	f, b, i := m.s.Len()
+	require.Equal(m.t, [3]int64{int64(frames), bytes, items}, [3]int64{int64(f), b, i}, "step %d: Len", step)
+}
