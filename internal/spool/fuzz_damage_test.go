@@ -115,6 +115,12 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 			valid++ // a frame walk finds (not inside a recorded bad region)
 		}
 	}
+	if hit != nil && hit.badHead() {
+		// The search for the next frame after a bad header takes a magic
+		// prefix among the file's last bytes for a frame cut in its header
+		// (a torn tail of its own), and the payload may end like one.
+		m.tornSlack = int64(len(b)) - int64(hit.id.off())
+	}
 	if hit == nil || !hit.pending() {
 		return want
 	}
@@ -125,10 +131,6 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		want.MovedAside = 1
 	case hit.badHead():
 		want.CorruptFrames = 1
-		// The search for the next frame after a bad header takes a magic
-		// prefix among the file's last bytes for a frame cut in its header
-		// (a torn tail of its own), and the payload may end like one.
-		m.tornSlack = int64(len(b)) - int64(hit.id.off())
 	default:
 		want.CorruptFrames, want.CorruptItems, want.CorruptBytes = 1, int64(hit.items), hit.size
 	}
