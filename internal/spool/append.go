@@ -20,8 +20,10 @@ const maxKeptBuf = 4 << 20
 // the disk budget would be exceeded, ErrTooLarge, ErrClosed, or a wrapped
 // I/O error (disk full, I/O error, short write, failed fsync). A failed write
 // or fsync leaves no frame behind for later appends: the segment is cut back
-// to its last good frame, or, if that fails too, sealed, and the next Append
-// starts a new segment.
+// to its last good frame, or, if that fails too, the failed bytes are
+// recorded as a bad region and the segment is sealed, and the next Append
+// starts a new segment. What an Append was refused is never yielded by Next,
+// now or after a restart (see the package doc for the one exception).
 func (s *Spool) Append(ids []ID, recs ...Record) ([]ID, error) {
 	if len(recs) == 0 {
 		return ids, nil

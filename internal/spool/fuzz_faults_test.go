@@ -2,7 +2,6 @@ package spool
 
 import (
 	"errors"
-	"strings"
 	"syscall"
 
 	"github.com/stretchr/testify/require"
@@ -108,7 +107,7 @@ func (m *model) unreadable(step int) {
 	require.NoError(m.t, err, "step %d: Next never fails on a bad file", step)
 	for _, p := range m.probs {
 		require.Equal(m.t, ProblemMovedAside, p.Kind, "step %d: %v", step, p)
-		require.True(m.t, strings.Contains(p.Path, segmentName(seg)), "step %d: %v", step, p)
+		require.Contains(m.t, p.Path, segmentName(seg), "step %d: %v", step, p)
 		var lost counts
 		for _, r := range m.inSeg(seg) {
 			switch {
@@ -119,7 +118,8 @@ func (m *model) unreadable(step int) {
 				r.aside = true
 			}
 		}
-		require.Equal(m.t, lost, counts{frames: p.Frames, items: p.Items}, "step %d: exact loss", step)
+		got := counts{frames: p.Frames, items: p.Items}
+		require.Equal(m.t, lost, got, "step %d: exact loss", step)
 	}
 	want = m.expectNext()
 	if want == nil {
@@ -146,10 +146,16 @@ func (m *model) damageWhileRunning(step int) {
 	m.s.rmu.Unlock()
 	m.probs = nil
 	m.next(step)
-	require.Len(m.t, m.probs, 1, "step %d", step)
-	p := m.probs[0]
-	require.Equal(m.t, ProblemCorruptRegion, p.Kind, "step %d: %v", step, p)
-	require.Equal(m.t, [2]int64{1, int64(want.items)}, [2]int64{int64(p.Frames), p.Items}, "step %d: %v", step, p)
+	// A region, then perhaps a torn tail of its own if the payload's last
+	// bytes look like the start of a frame: together, the one frame.
+	require.NotEmpty(m.t, m.probs, "step %d", step)
+	require.Equal(m.t, ProblemCorruptRegion, m.probs[0].Kind, "step %d: %v", step, m.probs)
+	var lost counts
+	for _, p := range m.probs {
+		require.Contains(m.t, []ProblemKind{ProblemCorruptRegion, ProblemTornTail}, p.Kind, "step %d: %v", step, p)
+		lost.add(counts{frames: p.Frames, items: p.Items})
+	}
+	require.Equal(m.t, [2]int64{1, int64(want.items)}, [2]int64{int64(lost.frames), lost.items}, "step %d: %v", step, m.probs)
 }
 
 // checkCounts checks the accounting identity after a step: what Len
@@ -170,4 +176,19 @@ func (m *model) checkCounts(step int) {
 	c.sub(m.lost)
 	f, _, items = m.s.Len()
 	require.Equal(m.t, [2]int64{int64(c.frames), c.items}, [2]int64{int64(f), items}, "step %d: Len", step)
+}
+
+// checkLen compares Len with the model's pending records.
+func (m *model) checkLen(step int) {
+	var frames int
+	var bytes, items int64
+	for _, r := range m.recs {
+		if r.pending() {
+			frames++
+			bytes += r.size
+			items += int64(r.items)
+		}
+	}
+	f, b, i := m.s.Len()
+	require.Equal(m.t, [3]int64{int64(frames), bytes, items}, [3]int64{int64(f), b, i}, "step %d: Len", step)
 }

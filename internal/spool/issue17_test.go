@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -263,7 +262,7 @@ func TestUnreadableSegmentWhileRunningIsMovedAside(t *testing.T) {
 	for _, p := range probs.list {
 		assert.Equal(t, ProblemMovedAside, p.Kind)
 	}
-	assert.True(t, strings.Contains(probs.list[0].Path, ".corrupt-"), probs.list[0].Path)
+	assert.Contains(t, probs.list[0].Path, ".corrupt-")
 	assert.Empty(t, locked, "OnProblem runs with no spool lock held")
 	frames, _, items := s.Len()
 	assert.Equal(t, 2, frames, "the lost frames leave the counts")

@@ -23,9 +23,10 @@ const (
 // fails with an error that wraps ErrLocked and names the folder. Open then
 // repairs the segments (see the package doc) and reports what it found to
 // set.OnProblem before it returns. Damaged files never make Open fail: only
-// bad settings, the lock, or a folder that cannot be created, locked or
-// listed do. Open reads every frame header but no payload; Next checks the
-// payloads as it reads them.
+// bad settings, the lock, or a folder that cannot be created (including an
+// fsync of the parent of a folder it created), locked or listed do. Open
+// reads every frame header but no payload; Next checks the payloads as it
+// reads them.
 func Open(set Settings) (*Spool, error) {
 	if set.Dir == "" {
 		return nil, errors.New("spool: dir must not be empty")
@@ -57,7 +58,9 @@ func Open(set Settings) (*Spool, error) {
 	s.lock = lock
 	probs, err := s.load()
 	if err == nil {
-		err = s.syncDirIfDirty() // the repair's removals, renames and ack files
+		// The repair's removals, renames and ack files (best effort: if
+		// they are lost to a power loss, the next Open repeats them).
+		_ = s.syncDirIfDirty()
 	}
 	if err != nil {
 		_ = lock.Close()

@@ -45,7 +45,9 @@ type segment struct {
 // noteSyncErr records err (if any) as the outcome of an fsync of seg.
 func (seg *segment) noteSyncErr(err error) {
 	if err != nil {
-		seg.syncErr.CompareAndSwap(nil, &err)
+		p := new(error) // allocated on failure only (&err would escape on every call)
+		*p = err
+		seg.syncErr.CompareAndSwap(nil, p)
 	}
 }
 
