@@ -239,26 +239,19 @@ func (q *tieredQueue[T]) finish(w int, o outcome) {
 }
 
 // endUnlock ends b (sent or dropped) with the lock held on entry and released
-// on return: the frame's ack, a write, runs without the lock.
+// on return. The frame's ack (one write) runs under the lock: a Shutdown that
+// gives up on the workers then either finds the batch still in its hand (and
+// keeps its frame) or finds it ended and acked, never in between.
 func (q *tieredQueue[T]) endUnlock(b batch[T], o outcome) {
-	ref := b.disk
-	b.disk = 0
 	q.endLocked(b, o)
 	q.mu.Unlock()
 	if o.kind == outcomeSent {
 		q.events.sent(int64(b.items))
 	}
-	if ref != 0 {
-		q.disk.ack(ref, &q.ackWarn)
-		q.mu.Lock()
-		q.room.broadcast() // the frame's disk room is free now
-		q.mu.Unlock()
-	}
 }
 
 // endLocked is the end of a batch held in memory (not in a hand): its room,
-// its frame (acked here unless the caller took the reference to ack it
-// without the lock), its data reference, and its count as dropped.
+// its frame's ack, its data reference, and its count as dropped.
 func (q *tieredQueue[T]) endLocked(b batch[T], o outcome) {
 	q.mem.sub(b.memCounts())
 	q.drained.add(time.Unix(0, q.lastNow.Load()), 1, b.bytes, b.frameBytes)
