@@ -5,6 +5,7 @@ package resilientsink
 
 import (
 	"context"
+	"sync"
 	"testing/synctest"
 	"time"
 
@@ -51,6 +52,7 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 	}
 	if after != nil {
 		after()
+		r.noteBurst()
 	}
 	synctest.Wait()
 	r.noteFaultHits(l)
@@ -73,7 +75,8 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 // (lifePower) would: its view of the disk dies first so that it writes
 // nothing more, its downstream refuses everything, then its Shutdown runs at
 // once and its accounting after the last quiescent reading is ignored.
-func (r *fuzzRun) kill(how lifeEnd) {
+// inFlight, if not nil, are offers under way, waited for once it is dead.
+func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 	l := r.life()
 	l.end = how
 	r.anyDamage = true
@@ -82,11 +85,30 @@ func (r *fuzzRun) kill(how lifeEnd) {
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_ = l.proc.Shutdown(ctx)
+	if inFlight != nil {
+		inFlight.Wait()
+		r.noteBurst()
+		r.keepAdmissionDrops(l)
+	}
 	synctest.Wait()
 	if how == lifePower {
 		r.disk.powerCut()
 	}
 	r.startLife(r.base.Shutdown.Strategy, -1)
+}
+
+// keepAdmissionDrops adds to the last reading of a killed life the drops that
+// offers under way made as they were admitted (eviction, too large), so that
+// the batches they dropped are accounted for; the rest of what its Shutdown
+// counted is ignored.
+func (r *fuzzRun) keepAdmissionDrops(l *fuzzLife) {
+	c := readFuzzCounts(r, l.tel)
+	if c.dropped["overflow"] > l.last.dropped["overflow"] {
+		r.evictions = append(r.evictions, fuzzEviction{life: l.n, step: r.step})
+	}
+	for _, reason := range []string{"overflow", "too_large"} {
+		l.last.dropped[reason] = max(l.last.dropped[reason], c.dropped[reason])
+	}
 }
 
 // noteFaultHits marks l faulted if an injected fault fired since the last call.
