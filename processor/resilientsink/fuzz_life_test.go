@@ -88,7 +88,7 @@ func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 	if inFlight != nil {
 		inFlight.Wait()
 		r.noteBurst()
-		r.keepAdmissionDrops(l)
+		r.keepRunningDrops(l)
 	}
 	synctest.Wait()
 	if how == lifePower {
@@ -97,17 +97,19 @@ func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 	r.startLife(r.base.Shutdown.Strategy, -1)
 }
 
-// keepAdmissionDrops adds to the last reading of a killed life the drops that
-// offers under way made as they were admitted (eviction, too large), so that
-// the batches they dropped are accounted for; the rest of what its Shutdown
-// counted is ignored.
-func (r *fuzzRun) keepAdmissionDrops(l *fuzzLife) {
+// keepRunningDrops adds to the last reading of a life killed during a burst
+// the drops made while it was still running (admission: eviction, too large;
+// workers: failed deliveries, expiry), so that the batches they dropped are
+// accounted for. What its Shutdown counted (shutdown, spill_failed) is ignored.
+func (r *fuzzRun) keepRunningDrops(l *fuzzLife) {
 	c := readFuzzCounts(r, l.tel)
 	if c.dropped["overflow"] > l.last.dropped["overflow"] {
 		r.evictions = append(r.evictions, fuzzEviction{life: l.n, step: r.step})
 	}
-	for _, reason := range []string{"overflow", "too_large"} {
-		l.last.dropped[reason] = max(l.last.dropped[reason], c.dropped[reason])
+	for reason, n := range c.dropped {
+		if reason != "shutdown" && reason != "spill_failed" {
+			l.last.dropped[reason] = max(l.last.dropped[reason], n)
+		}
 	}
 }
 
