@@ -89,6 +89,9 @@ func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 		inFlight.Wait()
 		r.noteBurst()
 		r.keepRunningDrops(l)
+		for _, b := range r.batches {
+			b.unanswered = b.group == r.step && !b.acked
+		}
 	}
 	synctest.Wait()
 	if how == lifePower {

@@ -107,6 +107,9 @@ type fuzzBatch struct {
 	// group orders offers: batches of one burst share it.
 	group int
 	acked bool // ConsumeLogs returned nil
+	// unanswered marks an offer refused while its process was being killed:
+	// a dead process answers nothing, so the client would retry it.
+	unanswered bool
 }
 
 // fuzzHuge is an offer of a batch larger than the disk budget.
