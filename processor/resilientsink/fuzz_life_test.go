@@ -23,6 +23,7 @@ func (r *fuzzRun) startLife(s ShutdownStrategy, carried int64) {
 	cfg := *r.base
 	cfg.Shutdown.Strategy = s
 	l := &fuzzLife{n: len(r.lives), cfg: &cfg, tel: componenttest.NewTelemetry(), view: r.disk.view(), carried: carried}
+	l.stuck = r.rec.get() == dsHang && cfg.Timeout == 0
 	r.rec.setLife(l.n)
 	proc, start, err := fuzzNewInstance(r.t, l.cfg, &fuzzSink{rec: r.rec, life: l.n}, l.tel, l.view)
 	if err != nil {
