@@ -91,7 +91,9 @@ func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 		r.noteBurst()
 		r.keepRunningDrops(l)
 		for _, b := range r.batches {
-			b.unanswered = b.group == r.step && !b.acked
+			if b.group == r.step && !b.acked {
+				b.unanswered = true
+			}
 		}
 	}
 	synctest.Wait()
