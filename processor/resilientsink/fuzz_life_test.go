@@ -5,6 +5,7 @@ package resilientsink
 
 import (
 	"context"
+	"sync"
 	"testing/synctest"
 	"time"
 
@@ -22,6 +23,7 @@ func (r *fuzzRun) startLife(s ShutdownStrategy, carried int64) {
 	cfg := *r.base
 	cfg.Shutdown.Strategy = s
 	l := &fuzzLife{n: len(r.lives), cfg: &cfg, tel: componenttest.NewTelemetry(), view: r.disk.view(), carried: carried}
+	l.stuck = r.rec.get() == dsHang && cfg.Timeout == 0
 	r.rec.setLife(l.n)
 	proc, start, err := fuzzNewInstance(r.t, l.cfg, &fuzzSink{rec: r.rec, life: l.n}, l.tel, l.view)
 	if err != nil {
@@ -51,6 +53,7 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 	}
 	if after != nil {
 		after()
+		r.noteBurst()
 	}
 	synctest.Wait()
 	r.noteFaultHits(l)
@@ -73,7 +76,8 @@ func (r *fuzzRun) shutdown(after func()) int64 {
 // (lifePower) would: its view of the disk dies first so that it writes
 // nothing more, its downstream refuses everything, then its Shutdown runs at
 // once and its accounting after the last quiescent reading is ignored.
-func (r *fuzzRun) kill(how lifeEnd) {
+// inFlight, if not nil, are offers under way, waited for once it is dead.
+func (r *fuzzRun) kill(how lifeEnd, inFlight *sync.WaitGroup) {
 	l := r.life()
 	l.end = how
 	r.anyDamage = true
@@ -82,11 +86,37 @@ func (r *fuzzRun) kill(how lifeEnd) {
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_ = l.proc.Shutdown(ctx)
+	if inFlight != nil {
+		inFlight.Wait()
+		r.noteBurst()
+		r.keepRunningDrops(l)
+		for _, b := range r.batches {
+			if b.group == r.step && !b.acked {
+				b.unanswered = true
+			}
+		}
+	}
 	synctest.Wait()
 	if how == lifePower {
 		r.disk.powerCut()
 	}
 	r.startLife(r.base.Shutdown.Strategy, -1)
+}
+
+// keepRunningDrops adds to the last reading of a life killed during a burst
+// the drops made while it was still running (admission: eviction, too large;
+// workers: failed deliveries, expiry), so that the batches they dropped are
+// accounted for. What its Shutdown counted (shutdown, spill_failed) is ignored.
+func (r *fuzzRun) keepRunningDrops(l *fuzzLife) {
+	c := readFuzzCounts(r, l.tel)
+	if c.dropped["overflow"] > l.last.dropped["overflow"] {
+		r.evictions = append(r.evictions, fuzzEviction{life: l.n, step: r.step})
+	}
+	for reason, n := range c.dropped {
+		if reason != "shutdown" && reason != "spill_failed" {
+			l.last.dropped[reason] = max(l.last.dropped[reason], n)
+		}
+	}
 }
 
 // noteFaultHits marks l faulted if an injected fault fired since the last call.

@@ -6,6 +6,7 @@ package resilientsink
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,7 +43,8 @@ import (
 //	    failing remove, a segment unreadable, EIO on an ack write, bit rot in
 //	    a header, bit rot anywhere
 //	8   SIGKILL; 9 power cut; 10 restart (SIGHUP), next strategy arg%3
-//	11  burst: 2-4 concurrent offers; 12 restart during a burst
+//	11  burst: 2-4 concurrent offers; 12 restart during a burst; 13 SIGKILL
+//	    (arg even) or power cut during a burst
 //	else offer one batch: arg>>4 == 15 huge (3 MiB or 1.1 MiB, arg&1), else
 //	    1+(arg>>2&3) records of 64 B, 4 KiB, 48 KiB or 256 KiB (arg&3)
 func FuzzQueue(f *testing.F) {
@@ -107,6 +109,9 @@ type fuzzBatch struct {
 	// group orders offers: batches of one burst share it.
 	group int
 	acked bool // ConsumeLogs returned nil
+	// unanswered marks an offer refused while its process was being killed:
+	// a dead process answers nothing, so the client would retry it.
+	unanswered bool
 }
 
 // fuzzHuge is an offer of a batch larger than the disk budget.
@@ -199,10 +204,10 @@ func (r *fuzzRun) do(op, arg byte) {
 		r.fault(arg)
 	case 8:
 		r.note("SIGKILL")
-		r.kill(lifeCrash)
+		r.kill(lifeCrash, nil)
 	case 9:
 		r.note("power cut")
-		r.kill(lifePower)
+		r.kill(lifePower, nil)
 	case 10:
 		s := fuzzStrategies[int(arg)%len(fuzzStrategies)]
 		r.note("restart (next %s)", s)
@@ -211,6 +216,12 @@ func (r *fuzzRun) do(op, arg byte) {
 		r.burst(arg)
 	case 12:
 		r.restartUnderLoad(arg)
+	case 13:
+		wg := r.startBurst(arg)
+		runtime.Gosched()
+		how := []lifeEnd{lifeCrash, lifePower}[arg&1]
+		r.note("%s under load", map[lifeEnd]string{lifeCrash: "SIGKILL", lifePower: "power cut"}[how])
+		r.kill(how, wg)
 	default:
 		r.offer(arg)
 	}
@@ -239,6 +250,18 @@ func (r *fuzzRun) offer(arg byte) {
 // burst offers 2-4 batches at once, from as many goroutines.
 func (r *fuzzRun) burst(arg byte) {
 	r.startBurst(arg).Wait()
+	r.noteBurst()
+}
+
+// noteBurst notes the answers to the last burst.
+func (r *fuzzRun) noteBurst() {
+	var acked []int
+	for _, b := range r.batches {
+		if b.group == r.step && b.acked {
+			acked = append(acked, b.id)
+		}
+	}
+	r.note("acked %v", acked)
 }
 
 // startBurst starts offering 2-4 batches at once, from as many goroutines.
