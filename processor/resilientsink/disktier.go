@@ -101,8 +101,11 @@ func openDiskTier(cfg PersistenceConfig, dir string, logger *zap.Logger, fs spoo
 		s, err := spool.Open(spool.Settings{
 			Dir: filepath.Join(dir, name),
 			// The files may pass the logical budget by what acked frames
-			// hold until their segment goes.
-			MaxBytes:     d.limit + 2*segmentBytes(d.limit),
+			// hold until their segment goes: usually a segment per tier,
+			// but a frame larger than a segment gets a segment of its own,
+			// so the cap on the files leaves the budget once more. The
+			// logical budget is what admission meets first.
+			MaxBytes:     2*d.limit + 2*segmentBytes(d.limit),
 			SegmentBytes: segmentBytes(d.limit),
 			Sync:         sync,
 			FS:           fs,
