@@ -5,6 +5,7 @@ package resilientsink // import "github.com/resilientsink/resilientsink/processo
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"time"
 	"unsafe"
@@ -309,6 +310,9 @@ func (c *Config) Validate() error {
 	}
 	if err := validateRetry(&c.Retry); err != nil {
 		return fmt.Errorf("retry: %w", err)
+	}
+	if d := c.DeadLetter.Directory; d != "" && c.Persistence.Directory != "" && filepath.Clean(d) == filepath.Clean(c.Persistence.Directory) {
+		return fmt.Errorf("dead_letter: directory must differ from persistence.directory (an instance keeps a folder of the same name below each), got %q for both", d)
 	}
 	return nil
 }

@@ -116,6 +116,7 @@ func TestLoadConfig(t *testing.T) {
 			c.DeadLetter.Sync = true
 			return c
 		}()},
+		{name: "dead_letter_same_directory", wantErr: `dead_letter: directory must differ from persistence.directory (an instance keeps a folder of the same name below each), got "/var/lib/otelcol/queue/" for both`},
 		{name: "dead_letter_reason_typo", wantErr: `dead_letter: reasons must each be one of permanent_error, retries_exhausted, expired, too_large, panic, overflow, shutdown, got "permanent"`},
 		{name: "backpressure_min_zero", wantErr: "backpressure: retry_after_min must be greater than 0 and at most 8760h0m0s, got 0s"},
 	}
