@@ -4,6 +4,7 @@
 package manifesttest // import "github.com/resilientsink/resilientsink/deploy/kubernetes/manifesttest"
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -18,10 +19,12 @@ import (
 // Defaults of resilientsink (DESIGN.md), used when a key is absent.
 const (
 	defaultMemoryLimitMiB   = 64
+	defaultOverflow         = "drop_oldest"
 	defaultShutdownStrategy = "graceful"
 	defaultShutdownTimeout  = 10 * time.Second
 	defaultPersistenceMode  = "spill"
 	defaultPersistenceMiB   = 1024
+	defaultDeadLetterMiB    = 1024
 )
 
 // CollectorConfig is the part of a collector configuration the checks read.
@@ -105,6 +108,8 @@ type Instance struct {
 	ID string
 	// MemoryLimitMiB is memory_limit_mib (default applied).
 	MemoryLimitMiB int
+	// Overflow is overflow (default applied).
+	Overflow string
 	// ShutdownStrategy is shutdown.strategy (default applied).
 	ShutdownStrategy string
 	// ShutdownTimeout is shutdown.timeout (default applied).
@@ -115,6 +120,12 @@ type Instance struct {
 	PersistenceMode string
 	// PersistenceMaxMiB is persistence.max_megabytes (default applied).
 	PersistenceMaxMiB int
+	// PersistenceSync is persistence.sync (default applied).
+	PersistenceSync bool
+	// DeadLetterDirectory is dead_letter.directory; empty means off.
+	DeadLetterDirectory string
+	// DeadLetterMaxMiB is dead_letter.max_megabytes (default applied).
+	DeadLetterMaxMiB int
 }
 
 // Signal is the pipeline's signal: logs, traces or metrics.
@@ -142,11 +153,17 @@ func (in Instance) SpillTime() time.Duration {
 // Folder is the instance's own folder below persistence.directory: the
 // processor ID with "/" replaced by "_", a dash, the signal
 // (resilientsink_backend-logs); empty when persistence is off.
-func (in Instance) Folder() string {
-	if in.PersistenceDirectory == "" {
+func (in Instance) Folder() string { return in.folderBelow(in.PersistenceDirectory) }
+
+// DeadLetterFolder is the instance's own folder below dead_letter.directory,
+// named as Folder; empty when dead letters are off.
+func (in Instance) DeadLetterFolder() string { return in.folderBelow(in.DeadLetterDirectory) }
+
+func (in Instance) folderBelow(dir string) string {
+	if dir == "" {
 		return ""
 	}
-	return path.Join(in.PersistenceDirectory, strings.ReplaceAll(in.ID, "/", "_")+"-"+in.Signal())
+	return path.Join(dir, strings.ReplaceAll(in.ID, "/", "_")+"-"+in.Signal())
 }
 
 // Instances returns every resilientsink instance, one per (pipeline, processor ID).
@@ -158,7 +175,8 @@ func (c *CollectorConfig) Instances() ([]Instance, error) {
 				continue
 			}
 			var raw struct {
-				MemoryLimitMiB *int `json:"memory_limit_mib"`
+				MemoryLimitMiB *int   `json:"memory_limit_mib"`
+				Overflow       string `json:"overflow"`
 				Shutdown       struct {
 					Strategy string `json:"strategy"`
 					Timeout  string `json:"timeout"`
@@ -167,7 +185,12 @@ func (c *CollectorConfig) Instances() ([]Instance, error) {
 					Directory    string `json:"directory"`
 					Mode         string `json:"mode"`
 					MaxMegabytes *int   `json:"max_megabytes"`
+					Sync         *bool  `json:"sync"`
 				} `json:"persistence"`
+				DeadLetter struct {
+					Directory    string `json:"directory"`
+					MaxMegabytes *int   `json:"max_megabytes"`
+				} `json:"dead_letter"`
 			}
 			if err := decodeComponent(c.Processors[id], &raw); err != nil {
 				return nil, fmt.Errorf("processor %s: %w", id, err)
@@ -175,7 +198,8 @@ func (c *CollectorConfig) Instances() ([]Instance, error) {
 			in := Instance{Pipeline: pid, ID: id, MemoryLimitMiB: defaultMemoryLimitMiB,
 				ShutdownStrategy: defaultShutdownStrategy, ShutdownTimeout: defaultShutdownTimeout,
 				PersistenceDirectory: raw.Persistence.Directory, PersistenceMode: defaultPersistenceMode,
-				PersistenceMaxMiB: defaultPersistenceMiB}
+				PersistenceMaxMiB:   defaultPersistenceMiB,
+				DeadLetterDirectory: raw.DeadLetter.Directory, DeadLetterMaxMiB: defaultDeadLetterMiB}
 			if raw.MemoryLimitMiB != nil {
 				in.MemoryLimitMiB = *raw.MemoryLimitMiB
 			}
@@ -184,6 +208,11 @@ func (c *CollectorConfig) Instances() ([]Instance, error) {
 			}
 			if raw.Persistence.MaxMegabytes != nil {
 				in.PersistenceMaxMiB = *raw.Persistence.MaxMegabytes
+			}
+			in.PersistenceSync = raw.Persistence.Sync == nil || *raw.Persistence.Sync
+			in.Overflow = cmp.Or(raw.Overflow, defaultOverflow)
+			if raw.DeadLetter.MaxMegabytes != nil {
+				in.DeadLetterMaxMiB = *raw.DeadLetter.MaxMegabytes
 			}
 			if raw.Shutdown.Strategy != "" {
 				in.ShutdownStrategy = raw.Shutdown.Strategy

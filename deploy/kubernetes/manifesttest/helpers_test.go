@@ -17,6 +17,7 @@ const (
 	daemonSetDir = "../overlays/daemonset"
 	twoTierDir   = "../overlays/two-tier"
 	backendDir   = "../overlays/backend"
+	replayJobDir = "../jobs/replay-dead-letters"
 	// scrapeAnnotationsDir is the component that annotates the pods for
 	// annotation-based Prometheus discovery.
 	scrapeAnnotationsDir = "../components/scrape-annotations"

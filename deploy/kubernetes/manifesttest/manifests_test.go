@@ -26,15 +26,16 @@ func TestManifests(t *testing.T) {
 		drain     time.Duration
 		spill     time.Duration
 		diskMiB   int
+		deadMiB   int
 		grace     int64
 		limit     string
 		gomem     string
 		services  int
 	}{
 		{name: "base", dir: baseDir, kind: "StatefulSet", instances: 6, budgetMiB: 240, drain: 39 * time.Second, spill: 4800 * time.Millisecond,
-			diskMiB: 3840, grace: 75, limit: "384Mi", gomem: "320MiB", services: 2},
+			diskMiB: 3840, deadMiB: 1920, grace: 75, limit: "384Mi", gomem: "320MiB", services: 2},
 		{name: "daemonset", dir: daemonSetDir, kind: "DaemonSet", instances: 6, budgetMiB: 120, drain: 21 * time.Second, spill: 2400 * time.Millisecond,
-			diskMiB: 1920, grace: 50, limit: "256Mi", gomem: "216MiB", services: 1},
+			diskMiB: 1920, deadMiB: 960, grace: 50, limit: "256Mi", gomem: "216MiB", services: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,19 +49,22 @@ func TestManifests(t *testing.T) {
 			insts, err := s.Config.Instances()
 			require.NoError(t, err)
 			assert.Len(t, insts, tt.instances)
-			budget, disk, drain, spill := 0, 0, time.Duration(0), time.Duration(0)
+			budget, disk, dead, drain, spill := 0, 0, 0, time.Duration(0), time.Duration(0)
 			for _, in := range insts {
 				budget += in.MemoryLimitMiB
 				drain += in.ShutdownTimeout
 				spill += in.SpillTime()
 				disk += in.PersistenceMaxMiB
+				dead += in.DeadLetterMaxMiB
 				assert.True(t, in.Spills(), "%s in %s spills", in.ID, in.Pipeline)
 				assert.Equal(t, "/var/lib/otelcol-resilient/queue", in.PersistenceDirectory)
+				assert.Equal(t, "/var/lib/otelcol-resilient/queue/dead-letters", in.DeadLetterDirectory, "dead letters next to the queue, on its volume")
 			}
 			assert.Equal(t, tt.budgetMiB, budget)
 			assert.Equal(t, tt.drain, drain)
 			assert.Equal(t, tt.spill, spill)
 			assert.Equal(t, tt.diskMiB, disk)
+			assert.Equal(t, tt.deadMiB, dead)
 			assert.Equal(t, tt.grace, *s.Workload.Template.Spec.TerminationGracePeriodSeconds)
 			assert.Equal(t, tt.limit, s.Container.Resources.Limits.Memory().String())
 			assert.Equal(t, []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: tt.gomem}}, s.Container.Env)

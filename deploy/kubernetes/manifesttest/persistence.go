@@ -13,15 +13,16 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// persistenceDir is one persistence.directory and the instances that keep
-// their folders below it.
-type persistenceDir struct {
+// diskDir is one folder below which instances keep a folder each: a
+// persistence.directory or a dead_letter.directory.
+type diskDir struct {
+	key   string // the config key: persistence.directory or dead_letter.directory
 	dir   string
 	insts []Instance
 }
 
 // ids lists the processor IDs of the instances, each once, for messages.
-func (d persistenceDir) ids() string {
+func (d diskDir) ids() string {
 	var ids []string
 	for _, in := range d.insts {
 		if !slices.Contains(ids, in.ID) {
@@ -32,46 +33,70 @@ func (d persistenceDir) ids() string {
 	return strings.Join(ids, ", ")
 }
 
-// checkPersistence checks that every resilientsink queue on disk is on a
-// writable volume that outlives the pod (a volumeClaimTemplate of a
-// StatefulSet, or a hostPath of a DaemonSet without surge), large enough for
-// the disk budgets, and that no folder is used by two instances: each instance
-// locks its own, and a second collector or instance on it fails Start.
+// diskUse is what one instance keeps on disk under one config key.
+type diskUse struct {
+	key, dir, folder string
+	mib              int
+}
+
+// diskUses lists the instance's folders on disk: its queue, its dead letters.
+func (in Instance) diskUses() []diskUse {
+	var out []diskUse
+	if in.PersistenceDirectory != "" {
+		out = append(out, diskUse{"persistence.directory", in.PersistenceDirectory, in.Folder(), in.PersistenceMaxMiB})
+	}
+	if in.DeadLetterDirectory != "" {
+		out = append(out, diskUse{"dead_letter.directory", in.DeadLetterDirectory, in.DeadLetterFolder(), in.DeadLetterMaxMiB})
+	}
+	return out
+}
+
+// checkPersistence checks that every resilientsink folder on disk (the
+// queues of persistence, the dead letters) is on a writable volume that
+// outlives the pod (a volumeClaimTemplate of a StatefulSet, or a hostPath of a
+// DaemonSet without surge), large enough for the disk budgets, and that no
+// folder is used twice: each instance locks its own, and a second collector,
+// instance or use of it fails Start.
 func (s *Subject) checkPersistence(r *Rendered) []error {
 	insts, err := s.Config.Instances()
 	if err != nil {
 		return []error{err}
 	}
 	var errs []error
-	var dirs []*persistenceDir
+	var dirs []*diskDir
 	folders := map[string][]string{}
+	claims := map[string]int64{} // claim template -> MiB of max_megabytes on it
 	for _, in := range insts {
-		if in.PersistenceDirectory == "" {
-			continue
+		for _, u := range in.diskUses() {
+			folders[u.folder] = append(folders[u.folder], in.Pipeline+" ("+u.key+")")
+			i := slices.IndexFunc(dirs, func(d *diskDir) bool { return d.key == u.key && d.dir == u.dir })
+			if i < 0 {
+				dirs = append(dirs, &diskDir{key: u.key, dir: u.dir})
+				i = len(dirs) - 1
+			}
+			dirs[i].insts = append(dirs[i].insts, in)
 		}
-		folders[in.Folder()] = append(folders[in.Folder()], in.Pipeline)
-		i := slices.IndexFunc(dirs, func(d *persistenceDir) bool { return d.dir == in.PersistenceDirectory })
-		if i < 0 {
-			dirs = append(dirs, &persistenceDir{dir: in.PersistenceDirectory})
-			i = len(dirs) - 1
-		}
-		dirs[i].insts = append(dirs[i].insts, in)
 	}
 	for _, f := range sortedKeys(folders) {
-		if ps := folders[f]; len(ps) > 1 {
-			errs = append(errs, fmt.Errorf("persistence folder %s must belong to one instance (each locks its own; give each pipeline its own processor id), got pipelines %v", f, ps))
+		if uses := folders[f]; len(uses) > 1 {
+			slices.Sort(uses)
+			errs = append(errs, fmt.Errorf("folder %s must belong to one instance and one use (each locks its own; give each pipeline its own processor id, and dead_letter.directory a path of its own), got %s", f, strings.Join(uses, ", ")))
 		}
 	}
-	claims := map[string]int64{} // claim template -> MiB of max_megabytes on it
 	for _, d := range dirs {
-		name, err := s.checkPersistenceDir(d)
+		name, err := s.checkDiskDir(d)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if name != "" {
-			for _, in := range d.insts {
-				claims[name] += int64(in.PersistenceMaxMiB)
+		if name == "" {
+			continue
+		}
+		for _, in := range d.insts {
+			for _, u := range in.diskUses() {
+				if u.key == d.key {
+					claims[name] += int64(u.mib)
+				}
 			}
 		}
 	}
@@ -79,20 +104,20 @@ func (s *Subject) checkPersistence(r *Rendered) []error {
 		c, _ := s.Workload.ClaimTemplate(name)
 		got := c.Spec.Resources.Requests[corev1.ResourceStorage]
 		if want := resource.NewQuantity(claims[name]*mib, resource.BinarySI); got.Cmp(*want) < 0 {
-			errs = append(errs, fmt.Errorf("volumeClaimTemplate %s storage request must be at least %dMi (the persistence.max_megabytes of its instances), got %s", name, claims[name], got.String()))
+			errs = append(errs, fmt.Errorf("volumeClaimTemplate %s storage request must be at least %dMi (the persistence.max_megabytes and dead_letter.max_megabytes of its instances), got %s", name, claims[name], got.String()))
 		}
 	}
 	return append(errs, s.checkGoverningService(r)...)
 }
 
-// checkPersistenceDir checks the volume under one persistence.directory and
-// returns the name of its volumeClaimTemplate, if it is on one.
-func (s *Subject) checkPersistenceDir(d *persistenceDir) (string, error) {
-	key := fmt.Sprintf("persistence.directory %s of %s", d.dir, d.ids())
+// checkDiskDir checks the volume under one directory and returns the name of
+// its volumeClaimTemplate, if it is on one.
+func (s *Subject) checkDiskDir(d *diskDir) (string, error) {
+	key := fmt.Sprintf("%s %s of %s", d.key, d.dir, d.ids())
 	if !path.IsAbs(d.dir) {
 		return "", fmt.Errorf("%s must be absolute (the working directory is on the read-only root filesystem), got %q", key, d.dir)
 	}
-	m, ok := mountFor(s.Container, d.insts[0].Folder())
+	m, ok := mountFor(s.Container, path.Join(d.dir, "instance"))
 	if !ok {
 		return "", fmt.Errorf("%s must be on a volume mount (the root filesystem is read-only), got none", key)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,6 +28,9 @@ type Rendered struct {
 	StatefulSets []*appsv1.StatefulSet
 	// DaemonSets holds the apps/v1 DaemonSets.
 	DaemonSets []*appsv1.DaemonSet
+	// Jobs holds the batch/v1 Jobs (jobs/: one-off collectors, checked by
+	// CheckReplayJob, not as workloads).
+	Jobs []*batchv1.Job
 	// PDBs holds the policy/v1 PodDisruptionBudgets.
 	PDBs []*policyv1.PodDisruptionBudget
 	// PodMonitors and PrometheusRules come from the optional monitoring
@@ -69,6 +73,8 @@ func (r *Rendered) add(apiVersion, kind string, y []byte) error {
 		return decodeInto(y, &r.DaemonSets)
 	case "apps/v1 StatefulSet":
 		return decodeInto(y, &r.StatefulSets)
+	case "batch/v1 Job":
+		return decodeInto(y, &r.Jobs)
 	case "policy/v1 PodDisruptionBudget":
 		return decodeInto(y, &r.PDBs)
 	case "monitoring.coreos.com/v1 PodMonitor":

@@ -49,7 +49,8 @@ func validate(t *testing.T, bin string, config []byte, args []string) (string, e
 
 // TestValidateConfigs runs the distribution's own validation on the collector
 // configuration embedded in each rendered ConfigMap (both tiers of the
-// two-tier and backend overlays included) and on the image's default,
+// two-tier and backend overlays included), on the replay Job's and on the
+// image's default,
 // with the args they run with: no feature gates, the collector's defaults.
 func TestValidateConfigs(t *testing.T) {
 	bin := otelcolBin(t)
@@ -67,6 +68,11 @@ func TestValidateConfigs(t *testing.T) {
 			runs[dir+" "+s.Workload.Name] = run{s.ConfigYAML, s.Container.Args}
 		}
 	}
+	job := render(t, replayJobDir)
+	require.Len(t, job.Jobs, 1)
+	js, err := resolveWorkload(job, Workload{Kind: "Job", Template: &job.Jobs[0].Spec.Template})
+	require.NoError(t, err)
+	runs["replay job"] = run{js.ConfigYAML, js.Container.Args}
 	for name, r := range runs {
 		t.Run(name, func(t *testing.T) {
 			require.Empty(t, CheckFeatureGates(r.args))

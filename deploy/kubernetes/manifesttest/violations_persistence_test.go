@@ -4,6 +4,7 @@
 package manifesttest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,10 @@ import (
 // The persistence.directory of every instance in both renderings, and the
 // processors that name it, as the messages show them.
 const queueDirKey = "persistence.directory /var/lib/otelcol-resilient/queue of resilientsink/backend, resilientsink/file"
+
+// deadDirKey is the dead_letter.directory of every instance, next to the
+// queues on the same volume: every check of the queues' volume holds for it.
+const deadDirKey = "dead_letter.directory /var/lib/otelcol-resilient/queue/dead-letters of resilientsink/backend, resilientsink/file"
 
 // TestPersistenceViolations breaks one persistence invariant at a time, in the
 // base (StatefulSet) or the DaemonSet overlay, and expects exactly its
@@ -66,14 +71,14 @@ func TestPersistenceViolations(t *testing.T) {
 				spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 				stsCtr(r).VolumeMounts[2].Name = "scratch"
 			},
-			want: []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir scratch (deleted with the pod; it survives container restarts only)"},
+			want: []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir scratch (deleted with the pod; it survives container restarts only)", deadDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir scratch (deleted with the pod; it survives container restarts only)"},
 		},
 		{
 			// Without its own mount the folder lands in filesink's emptyDir.
 			name:   "spill without a mount for the directory",
 			dir:    baseDir,
 			mutate: func(_ *testing.T, r *Rendered) { stsCtr(r).VolumeMounts = stsCtr(r).VolumeMounts[:2] },
-			want:   []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir data (deleted with the pod; it survives container restarts only)"},
+			want:   []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir data (deleted with the pod; it survives container restarts only)", deadDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir data (deleted with the pod; it survives container restarts only)"},
 		},
 		{
 			name: "agent spill on an emptyDir instead of the hostPath",
@@ -83,7 +88,7 @@ func TestPersistenceViolations(t *testing.T) {
 				require.Equal(t, "queue", v.Name)
 				v.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
 			},
-			want: []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir queue (deleted with the pod; it survives container restarts only)"},
+			want: []string{queueDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir queue (deleted with the pod; it survives container restarts only)", deadDirKey + " must be on a volume that outlives the pod (a volumeClaimTemplate of a StatefulSet, a hostPath of a DaemonSet), got emptyDir queue (deleted with the pod; it survives container restarts only)"},
 		},
 		{
 			name: "directory off every mount",
@@ -91,7 +96,10 @@ func TestPersistenceViolations(t *testing.T) {
 			mutate: func(t *testing.T, r *Rendered) {
 				replaceConfig(t, r, "directory: /var/lib/otelcol-resilient/queue", "directory: /queue")
 			},
-			want: []string{"persistence.directory /queue of resilientsink/backend, resilientsink/file must be on a volume mount (the root filesystem is read-only), got none"},
+			want: []string{
+				"persistence.directory /queue of resilientsink/backend, resilientsink/file must be on a volume mount (the root filesystem is read-only), got none",
+				"dead_letter.directory /queue/dead-letters of resilientsink/backend, resilientsink/file must be on a volume mount (the root filesystem is read-only), got none",
+			},
 		},
 		{
 			name: "relative directory",
@@ -99,21 +107,25 @@ func TestPersistenceViolations(t *testing.T) {
 			mutate: func(t *testing.T, r *Rendered) {
 				replaceConfig(t, r, "directory: /var/lib/otelcol-resilient/queue", "directory: ./data/queue")
 			},
-			want: []string{`persistence.directory ./data/queue of resilientsink/backend, resilientsink/file must be absolute (the working directory is on the read-only root filesystem), got "./data/queue"`},
+			want: []string{
+				`persistence.directory ./data/queue of resilientsink/backend, resilientsink/file must be absolute (the working directory is on the read-only root filesystem), got "./data/queue"`,
+				`dead_letter.directory ./data/queue/dead-letters of resilientsink/backend, resilientsink/file must be absolute (the working directory is on the read-only root filesystem), got "./data/queue/dead-letters"`,
+			},
 		},
 		{
 			name:   "queue mount read-only",
 			dir:    baseDir,
 			mutate: func(_ *testing.T, r *Rendered) { stsCtr(r).VolumeMounts[2].ReadOnly = true },
-			want:   []string{queueDirKey + ": mount /var/lib/otelcol-resilient/queue must be writable, got readOnly"},
+			want:   []string{queueDirKey + ": mount /var/lib/otelcol-resilient/queue must be writable, got readOnly", deadDirKey + ": mount /var/lib/otelcol-resilient/queue must be writable, got readOnly"},
 		},
 		{
 			name: "claim smaller than the disk budgets",
 			dir:  baseDir,
 			mutate: func(_ *testing.T, r *Rendered) {
-				sts(r).Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage] = resource.MustParse("2Gi")
+				sts(r).Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage] = resource.MustParse("5Gi")
 			},
-			want: []string{"volumeClaimTemplate queue storage request must be at least 3840Mi (the persistence.max_megabytes of its instances), got 2Gi"},
+			// 5Gi held the queues (3840 MiB) before the dead letters (1920 MiB) moved in beside them.
+			want: []string{"volumeClaimTemplate queue storage request must be at least 5760Mi (the persistence.max_megabytes and dead_letter.max_megabytes of its instances), got 5Gi"},
 		},
 		{
 			name: "larger disk budget: counted once per pipeline",
@@ -121,7 +133,7 @@ func TestPersistenceViolations(t *testing.T) {
 			mutate: func(t *testing.T, r *Rendered) {
 				replaceConfig(t, r, "max_megabytes: 1024", "max_megabytes: 2048")
 			},
-			want: []string{"volumeClaimTemplate queue storage request must be at least 6912Mi (the persistence.max_megabytes of its instances), got 5Gi"},
+			want: []string{"volumeClaimTemplate queue storage request must be at least 8832Mi (the persistence.max_megabytes and dead_letter.max_megabytes of its instances), got 8Gi"},
 		},
 		{
 			name: "one claim shared by the StatefulSet's pods",
@@ -133,7 +145,7 @@ func TestPersistenceViolations(t *testing.T) {
 					PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "otelcol-queue"},
 				}})
 			},
-			want: []string{queueDirKey + " must be on a claim of its own per pod (a volumeClaimTemplate of a StatefulSet; two collectors on one folder: the second fails Start), got claim otelcol-queue shared by the StatefulSet's pods"},
+			want: []string{queueDirKey + " must be on a claim of its own per pod (a volumeClaimTemplate of a StatefulSet; two collectors on one folder: the second fails Start), got claim otelcol-queue shared by the StatefulSet's pods", deadDirKey + " must be on a claim of its own per pod (a volumeClaimTemplate of a StatefulSet; two collectors on one folder: the second fails Start), got claim otelcol-queue shared by the StatefulSet's pods"},
 		},
 		{
 			name: "hostPath on the StatefulSet",
@@ -145,7 +157,7 @@ func TestPersistenceViolations(t *testing.T) {
 					HostPath: &corev1.HostPathVolumeSource{Path: "/var/lib/otelcol-resilient/queue"},
 				}})
 			},
-			want: []string{queueDirKey + " must be on a hostPath only in a DaemonSet (a replacement StatefulSet pod may run on another node and never replay it), got hostPath /var/lib/otelcol-resilient/queue"},
+			want: []string{queueDirKey + " must be on a hostPath only in a DaemonSet (a replacement StatefulSet pod may run on another node and never replay it), got hostPath /var/lib/otelcol-resilient/queue", deadDirKey + " must be on a hostPath only in a DaemonSet (a replacement StatefulSet pod may run on another node and never replay it), got hostPath /var/lib/otelcol-resilient/queue"},
 		},
 		{
 			name: "agent rollout with surge on the hostPath",
@@ -154,7 +166,10 @@ func TestPersistenceViolations(t *testing.T) {
 				ru := ds(r).Spec.UpdateStrategy.RollingUpdate
 				ru.MaxSurge, ru.MaxUnavailable = ptr.To(intstr.FromInt32(1)), ptr.To(intstr.FromInt32(0))
 			},
-			want: []string{"updateStrategy.rollingUpdate.maxSurge must be 0 with " + queueDirKey + " on hostPath /var/lib/otelcol-resilient/queue (a surge agent finds the folders locked and never becomes ready), got 1"},
+			want: []string{
+				"updateStrategy.rollingUpdate.maxSurge must be 0 with " + queueDirKey + " on hostPath /var/lib/otelcol-resilient/queue (a surge agent finds the folders locked and never becomes ready), got 1",
+				"updateStrategy.rollingUpdate.maxSurge must be 0 with " + deadDirKey + " on hostPath /var/lib/otelcol-resilient/queue (a surge agent finds the folders locked and never becomes ready), got 1",
+			},
 		},
 		{
 			name:   "StatefulSet without its headless Service",
@@ -194,8 +209,28 @@ func TestPersistenceFolderPerInstance(t *testing.T) {
 	r := render(t, baseDir)
 	replaceConfig(t, r, "  pipelines:\n", "  pipelines:\n    logs/again:\n      receivers: [otlp]\n      processors: [resilientsink/backend]\n      exporters: [otlp_grpc/backend]\n")
 	s := subject(t, r)
-	assert.Equal(t, []string{"persistence folder /var/lib/otelcol-resilient/queue/resilientsink_backend-logs must belong to one instance (each locks its own; give each pipeline its own processor id), got pipelines [logs/again logs/backend]"},
-		errLines(joinErrs(s.checkPersistence(r))))
+	const msg = "must belong to one instance and one use (each locks its own; give each pipeline its own processor id, and dead_letter.directory a path of its own), got "
+	assert.Equal(t, []string{
+		"folder /var/lib/otelcol-resilient/queue/dead-letters/resilientsink_backend-logs " + msg + "logs/again (dead_letter.directory), logs/backend (dead_letter.directory)",
+		"folder /var/lib/otelcol-resilient/queue/resilientsink_backend-logs " + msg + "logs/again (persistence.directory), logs/backend (persistence.directory)",
+	}, errLines(joinErrs(s.checkPersistence(r))))
+}
+
+// TestDeadLettersBesideTheQueue: dead letters in the persistence directory
+// itself would give an instance's queue and its dead letters one folder (the
+// processor refuses that config at startup too).
+func TestDeadLettersBesideTheQueue(t *testing.T) {
+	r := render(t, baseDir)
+	replaceConfig(t, r, "directory: /var/lib/otelcol-resilient/queue/dead-letters", "directory: /var/lib/otelcol-resilient/queue")
+	s := subject(t, r)
+	var want []string
+	for _, f := range []string{"backend-logs", "backend-metrics", "backend-traces", "file-logs", "file-metrics", "file-traces"} {
+		p := strings.SplitN(f, "-", 2)
+		want = append(want, "folder /var/lib/otelcol-resilient/queue/resilientsink_"+f+
+			" must belong to one instance and one use (each locks its own; give each pipeline its own processor id, and dead_letter.directory a path of its own), got "+
+			p[1]+"/"+p[0]+" (dead_letter.directory), "+p[1]+"/"+p[0]+" (persistence.directory)")
+	}
+	assert.Equal(t, want, errLines(joinErrs(s.checkPersistence(r))))
 }
 
 // TestPersistenceSharedClaimDeployment: a Deployment may keep its queues on
@@ -215,6 +250,7 @@ func TestPersistenceSharedClaimDeployment(t *testing.T) {
 		return r
 	}
 	require.NoError(t, Check(deployment(appsv1.RecreateDeploymentStrategyType)))
-	assert.Equal(t, []string{queueDirKey + " must be on a claim of its own per pod (a volumeClaimTemplate of a StatefulSet; two collectors on one folder: the second fails Start), got claim otelcol-queue shared by the Deployment's pods"},
+	const msg = " must be on a claim of its own per pod (a volumeClaimTemplate of a StatefulSet; two collectors on one folder: the second fails Start), got claim otelcol-queue shared by the Deployment's pods"
+	assert.ElementsMatch(t, []string{queueDirKey + msg, deadDirKey + msg},
 		errLines(Check(deployment(appsv1.RollingUpdateDeploymentStrategyType))))
 }
