@@ -114,9 +114,11 @@ func TestReplayJobViolations(t *testing.T) {
 			want:   []string{`processor resilientsink/replay: persistence must be write_ahead with sync on the claim mounted at /var/lib/otelcol-resilient/queue (the replay checkpoints a batch once it is accepted), got mode spill, sync true, directory "/var/lib/otelcol-resilient/queue"`},
 		},
 		{
-			name:   "queue drops under a fast replay",
-			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "    overflow: block\n    block_timeout: 5s\n", "") },
-			want:   []string{"processor resilientsink/replay: overflow must be block or reject (the replay waits; a drop policy drops under a fast replay), got drop_oldest"},
+			name: "queue drops under a fast replay",
+			mutate: func(t *testing.T, r *Rendered) {
+				replaceConfig(t, r, "    overflow: block\n    block_timeout: 5s\n", "")
+			},
+			want: []string{"processor resilientsink/replay: overflow must be block or reject (the replay waits; a drop policy drops under a fast replay), got drop_oldest"},
 		},
 		{
 			name:   "the gateway's processor id: its folders",
@@ -131,8 +133,10 @@ func TestReplayJobViolations(t *testing.T) {
 			},
 		},
 		{
-			name:   "another backend than the gateway's",
-			mutate: func(t *testing.T, r *Rendered) { replaceConfig(t, r, "endpoint: otel-backend:4317", "endpoint: other:4317") },
+			name: "another backend than the gateway's",
+			mutate: func(t *testing.T, r *Rendered) {
+				replaceConfig(t, r, "endpoint: otel-backend:4317", "endpoint: other:4317")
+			},
 			want: []string{`exporter otlp_grpc/backend must have the gateway's configuration, got {"endpoint":"other:4317","retry_on_failure":{"enabled":false},"sending_queue":{"enabled":false},"timeout":"5s","tls":{"insecure":true}}, want {"endpoint":"otel-backend:4317","retry_on_failure":{"enabled":false},"sending_queue":{"enabled":false},"timeout":"5s","tls":{"insecure":true}}`},
 		},
 		{
