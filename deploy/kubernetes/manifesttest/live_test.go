@@ -116,6 +116,10 @@ func TestLiveBreakerKeepsPodHealthy(t *testing.T) {
 	assert.Equal(t, "0", breaker("resilientsink/file", "logs"), "the file pipeline's breaker stays closed")
 	assert.Equal(t, "0", breaker("resilientsink/backend", "traces"), "the traces/backend breaker, another series, stays closed")
 	assert.Equal(t, http.StatusOK, status(), "an open breaker must not fail liveness or readiness")
+	// The dead-letter folders are open (locked) on the queue volume, next to the queues.
+	for _, f := range []string{"resilientsink_backend-logs", "resilientsink_file-traces"} {
+		assert.FileExists(t, filepath.Join(dir, "queue", "dead-letters", f, "LOCK"), "dead letters of %s kept on the queue volume", f)
+	}
 	require.Eventually(t, func() bool {
 		b, readErr := os.ReadFile(filepath.Join(dir, "logs.jsonl"))
 		return readErr == nil && bytes.Contains(b, []byte(`"live"`))
