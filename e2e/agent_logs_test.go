@@ -117,20 +117,24 @@ func bodyCounts(t *testing.T, path string) map[string]int {
 // in pairs (old, new, ...).
 func shippedConfig(t *testing.T, path string, pairs ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "deploy", "kubernetes", path))
-	require.NoError(t, err)
-	local := []string{
+	return rewriteShipped(t, path, append([]string{
 		"0.0.0.0:4317", "127.0.0.1:@GRPC@",
 		"0.0.0.0:4318", "127.0.0.1:@HTTP@",
 		"0.0.0.0:13133", "127.0.0.1:@HEALTH@",
-		"host: 0.0.0.0\n                port: 8888", "host: 127.0.0.1\n                port: @METRICS@",
-	}
+	}, pairs...)...)
+}
+
+// rewriteShipped reads a collector configuration under deploy/kubernetes,
+// moves its telemetry endpoint to 127.0.0.1 at the collector's metrics port
+// and applies the replacements in pairs (old, new, ...); each old must occur.
+func rewriteShipped(t *testing.T, path string, pairs ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "kubernetes", path))
+	require.NoError(t, err)
+	pairs = append([]string{"host: 0.0.0.0\n                port: 8888", "host: 127.0.0.1\n                port: @METRICS@"}, pairs...)
 	cfg := string(b)
-	for i := 0; i < len(local); i += 2 {
-		require.Contains(t, cfg, local[i], "%s", path)
-	}
 	for i := 0; i < len(pairs); i += 2 {
 		require.Contains(t, cfg, pairs[i], "%s", path)
 	}
-	return strings.NewReplacer(append(local, pairs...)...).Replace(cfg)
+	return strings.NewReplacer(pairs...).Replace(cfg)
 }
