@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,7 +112,7 @@ var firstErrorOnly = map[string]model.MetricType{
 }
 
 func ourName(fam string) bool {
-	for _, prefix := range []string{"otelcol_processor_resilientsink_", "otelcol_exporter_filesink_", "otelcol_exporter_consolesink_"} {
+	for _, prefix := range []string{"otelcol_processor_resilientsink_", "otelcol_exporter_filesink_", "otelcol_exporter_consolesink_", "otelcol_receiver_replay_"} {
 		if strings.HasPrefix(fam, prefix) {
 			return true
 		}
@@ -185,6 +186,54 @@ func checkAccounting(t *testing.T, a *collector, r *run, eng *promql.Engine) {
 	t.Logf("accounting panel: %v", last)
 }
 
+// checkReplay: once the load has stopped, replay/dead has replayed every
+// dead letter logs/remote kept (its replay_items equal the remote's
+// dead_lettered_items, none left), and replay/rejected's records were each
+// sent once and refused permanently: all counted in failed_items, none in
+// replay_items.
+func checkReplay(t *testing.T, a *collector, rejectedRequests *atomic.Int64) {
+	t.Helper()
+	var kept, replayed, remaining float64
+	eventually(t, 20*time.Second, "replay/dead to replay every dead letter of resilientsink/remote", func() bool {
+		s := a.scrape()
+		kept = sum(s, "otelcol_processor_resilientsink_dead_lettered_items", "processor", "resilientsink/remote")
+		replayed = value(s, "otelcol_receiver_replay_items", "receiver", "replay/dead")
+		remaining = value(s, "otelcol_receiver_replay_remaining_items", "receiver", "replay/dead")
+		return kept > 0 && replayed == kept && remaining == 0
+	})
+	t.Logf("replay/dead replayed %v of %v dead letters kept, %v remaining", replayed, kept, remaining)
+	s := a.scrape()
+	assert.Positive(t, value(s, "otelcol_processor_resilientsink_dead_letter_bytes", "processor", "resilientsink/remote"), "the remote's dead-letter folder holds the letters (on_done: keep)")
+	assert.Positive(t, sum(s, "otelcol_processor_resilientsink_dropped_items", "processor", "resilientsink/remote", "reason", "overflow"),
+		"past the folder's budget the remote's overflow is a plain drop again")
+	assert.InDelta(t, float64(rejectedItems), value(s, "otelcol_receiver_replay_failed_items", "receiver", "replay/rejected"), 0,
+		"replay/rejected: every item refused permanently")
+	assert.InDelta(t, -1.0, value(s, "otelcol_receiver_replay_items", "receiver", "replay/rejected"), 0,
+		"replay/rejected: nothing accepted, so no replay_items series")
+	assert.InDelta(t, 0.0, value(s, "otelcol_receiver_replay_remaining_items", "receiver", "replay/rejected"), 0,
+		"replay/rejected: nothing left")
+	assert.Equal(t, int64(rejectedRecords), rejectedRequests.Load(), "each rejected record was sent once (permanent errors are not retried)")
+}
+
+// sum adds the values of the series of name whose labels include kv (pairs);
+// 0 when s has none.
+func sum(s *Scrape, name string, kv ...string) float64 {
+	total := 0.0
+	for _, smp := range s.Series {
+		if smp.Labels.Get("__name__") != name {
+			continue
+		}
+		ok := true
+		for i := 0; i+1 < len(kv); i += 2 {
+			ok = ok && smp.Labels.Get(kv[i]) == kv[i+1]
+		}
+		if ok {
+			total += smp.Value
+		}
+	}
+	return total
+}
+
 func rangeQuery(t *testing.T, eng *promql.Engine, st *MemStore, expr string, start, end time.Time) promql.Matrix {
 	t.Helper()
 	ctx := t.Context()
@@ -213,7 +262,7 @@ func hasNumber(m promql.Matrix) bool {
 func ourFamilies(s *Scrape) []string {
 	var out []string
 	for fam, typ := range s.Types {
-		if strings.Contains(fam, "resilientsink") || strings.Contains(fam, "filesink") || strings.Contains(fam, "consolesink") {
+		if strings.Contains(fam, "resilientsink") || strings.Contains(fam, "filesink") || strings.Contains(fam, "consolesink") || strings.Contains(fam, "replay") {
 			out = append(out, fam+":"+string(typ))
 		}
 	}

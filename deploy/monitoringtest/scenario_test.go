@@ -5,11 +5,15 @@ package monitoringtest
 
 import (
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,17 +34,31 @@ service:
 `
 
 // senderConfig is collector A: one receiver feeding three pipelines, each
-// behind its own resilientsink.
+// behind its own resilientsink, and two replay receivers.
 //   - logs/remote: OTLP to B. drop_newest within 2 MiB, no retry time limit:
-//     with B dead its breaker opens, its queue fills, the oldest batch ages and
-//     new batches are dropped (overflow).
+//     with B dead its breaker opens, its queue fills and the oldest batch
+//     ages; new batches are kept as dead letters (reason overflow) until the
+//     folder's 1 MiB budget is full, then dropped (overflow).
 //   - logs/file: filesink, synced, rotating at 1 MiB. The test removes its
 //     folder when B dies, so the next rotation fails (write_errors); reject
 //     within 100 batches (the count fills before the 4 MiB) then refuses.
 //   - logs/console: consolesink sampling 5 records a second (suppressed),
 //     with dead letters on (nothing is given up on, so its series read 0).
-func senderConfig(downstream string) string {
-	return fmt.Sprintf(`processors:
+//   - logs/replay: replay/dead follows logs/remote's dead-letter folder
+//     (polling) into nop, so every letter kept is replayed as it comes.
+//   - logs/rejected: replay/rejected replays the filesink file rejected (the
+//     test writes it) into an OTLP/HTTP exporter to rejectTo, which answers
+//     400: every record is refused permanently (failed_items).
+func senderConfig(downstream, rejected, rejectTo string) string {
+	return fmt.Sprintf(`receivers:
+  replay/dead:
+    include: ["@DIR@/dead/resilientsink_remote-logs"]
+    poll_interval: 200ms
+    checkpoint: "@DIR@/replay/dead.checkpoint"
+  replay/rejected:
+    include: [%q]
+    checkpoint: "@DIR@/replay/rejected.checkpoint"
+processors:
   resilientsink/remote:
     queue_size: 1000
     memory_limit_mib: 2
@@ -53,6 +71,10 @@ func senderConfig(downstream string) string {
       failure_threshold: 3
       open_timeout: 300ms
       max_open_timeout: 1s
+    dead_letter:
+      directory: "@DIR@/dead"
+      reasons: [overflow]
+      max_megabytes: 1
   resilientsink/file:
     queue_size: 100
     memory_limit_mib: 4
@@ -69,6 +91,13 @@ func senderConfig(downstream string) string {
     dead_letter:
       directory: "@DIR@/dead"
 exporters:
+  nop:
+  otlp_http/rejected:
+    endpoint: %s
+    sending_queue:
+      enabled: false
+    retry_on_failure:
+      enabled: false
   otlp_grpc:
     endpoint: %s
     tls:
@@ -103,7 +132,49 @@ service:
       receivers: [otlp]
       processors: [resilientsink/console]
       exporters: [consolesink]
-`, downstream)
+    logs/replay:
+      receivers: [replay/dead]
+      exporters: [nop]
+    logs/rejected:
+      receivers: [replay/rejected]
+      exporters: [otlp_http/rejected]
+`, rejected, rejectTo, downstream)
+}
+
+// rejectedRecords and rejectedItems: the filesink file replay/rejected
+// replays holds rejectedRecords records (each one batch, one request) of
+// rejectedItems/rejectedRecords log records.
+const (
+	rejectedRecords = 3
+	rejectedItems   = 6
+)
+
+// writeRejected writes a filesink json file of rejectedRecords records into
+// a temporary folder and returns its path.
+func writeRejected(t *testing.T) string {
+	t.Helper()
+	var b []byte
+	for range rejectedRecords {
+		b = append(b, logsBody(rejectedItems/rejectedRecords)...)
+		b = append(b, '\n')
+	}
+	p := filepath.Join(t.TempDir(), "logs.jsonl")
+	require.NoError(t, os.WriteFile(p, b, 0o600))
+	return p
+}
+
+// startRejecter is an OTLP/HTTP endpoint that answers every request 400 Bad
+// Request (a permanent error for the exporter), counting the requests.
+func startRejecter(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	n := &atomic.Int64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+		http.Error(w, "rejected by the test", http.StatusBadRequest)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, n
 }
 
 const (
@@ -146,6 +217,7 @@ var metadataFiles = []string{
 	"../../processor/resilientsink/metadata.yaml",
 	"../../exporter/filesink/metadata.yaml",
 	"../../exporter/consolesink/metadata.yaml",
+	"../../receiver/replay/metadata.yaml",
 }
 
 // run is what one scenario recorded.
@@ -157,10 +229,11 @@ type run struct {
 
 // TestAlertsOnDeadDownstream runs A in front of B under load. While B is up,
 // no alert fires. Then B is killed (and A's filesink folder removed): the
-// breaker, oldest-age, dropped, memory, refusal and write-error alerts must
-// fire. The scrapes of the whole run then check every metric name of the
-// dashboard and the rules against the exported names and metadata.yaml, every
-// panel query for data, and the accounting panel for 0.
+// breaker, oldest-age, dead-letter, dropped, memory, refusal and write-error
+// alerts must fire. The scrapes of the whole run then check every metric name
+// of the dashboard and the rules against the exported names and
+// metadata.yaml, every panel query for data, the accounting panel for 0, and
+// the replay receivers' counts (checkReplay).
 func TestAlertsOnDeadDownstream(t *testing.T) {
 	ctx := t.Context()
 	alerts, err := LoadRules(rulesFile)
@@ -169,7 +242,8 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 	require.NoError(t, err)
 
 	b := startCollector(t, "downstream", downstreamConfig)
-	a := startCollector(t, "sender", senderConfig(fmt.Sprintf("127.0.0.1:%d", b.grpc)))
+	rejecter, rejectedRequests := startRejecter(t)
+	a := startCollector(t, "sender", senderConfig(fmt.Sprintf("127.0.0.1:%d", b.grpc), writeRejected(t), rejecter.URL))
 	l := startLoad(fmt.Sprintf("127.0.0.1:%d", a.http), 50, 20*time.Millisecond)
 	t.Cleanup(l.stop)
 
@@ -218,6 +292,7 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 		"ResilientSinkSendFailureRate":      {"resilientsink/remote", "resilientsink/file"},
 		"ResilientSinkRefusing":             {"resilientsink/file"},
 		"FileSinkWriteErrors":               {"filesink"},
+		"ResilientSinkDeadLetters":          {"resilientsink/remote"},
 	}
 	deadUntil := died.Add(60 * time.Second)
 	for !allFired(r.first, want) {
@@ -249,6 +324,7 @@ func TestAlertsOnDeadDownstream(t *testing.T) {
 	checkNames(t, r, alerts, md)
 	checkPanels(t, r, eng)
 	checkAccounting(t, a, r, eng)
+	checkReplay(t, a, rejectedRequests)
 }
 
 func has(s *Scrape, name string) bool {

@@ -180,3 +180,39 @@ func readmeAnchors(t *testing.T) map[string]bool {
 	require.NoError(t, sc.Err())
 	return out
 }
+
+// TestDropsAndDeadLettersApart: a dead letter is kept, not lost, so
+// ResilientSinkItemsDropped and the Dropped panel read dropped_items only,
+// and ResilientSinkDeadLetters and the Dead letters panel never read it.
+func TestDropsAndDeadLettersApart(t *testing.T) {
+	alerts, err := LoadRules(rulesFile)
+	require.NoError(t, err)
+	d, err := LoadDashboard(dashboardFile)
+	require.NoError(t, err)
+	exprs := map[string][]string{}
+	for _, a := range alerts {
+		exprs["alert "+a.Name] = append(exprs["alert "+a.Name], a.Expr)
+	}
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			e, serr := Substitute(tg.Expr, parseVars)
+			require.NoError(t, serr)
+			exprs["panel "+p.Title] = append(exprs["panel "+p.Title], e)
+		}
+	}
+	names := func(key string) []string {
+		require.NotEmpty(t, exprs[key], key)
+		var out []string
+		for _, e := range exprs[key] {
+			n, nerr := MetricNames(e)
+			require.NoError(t, nerr, key)
+			out = append(out, n...)
+		}
+		return out
+	}
+	dropped := []string{"otelcol_processor_resilientsink_dropped_items"}
+	assert.Equal(t, dropped, names("alert ResilientSinkItemsDropped"))
+	assert.Equal(t, dropped, names("panel Dropped items/s by reason"))
+	assert.NotContains(t, names("alert ResilientSinkDeadLetters"), dropped[0])
+	assert.Equal(t, []string{"otelcol_processor_resilientsink_dead_lettered_items"}, names("panel Dead letters kept/s by reason"))
+}
