@@ -125,6 +125,9 @@ func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 	if err == nil && n != len(s.ackBuf) {
 		err = io.ErrShortWrite
 	}
+	if !seg.ackDirty && s.set.Sync {
+		s.dirtyAcks = append(s.dirtyAcks, seg)
+	}
 	seg.ackDirty = true
 	if err != nil {
 		return fmt.Errorf("write ack file %q: %w", seg.ackPath, err)
@@ -134,12 +137,15 @@ func (s *Spool) writeAckRecords(seg *segment, off uint32, end int64) error {
 
 // deleteFiles removes a reclaimed segment's files: the segment first, so a
 // crash in between leaves an ack file without a segment (removed at Open),
-// never a segment without its acks. Callers hold s.ackMu, and then call
-// syncDirIfDirty without it.
+// never a segment without its acks. With Sync, the acks of older segments
+// are made durable first, so that a power cut never keeps this deletion and
+// loses an older ack (frames dropped oldest first would come back while newer
+// ones stay gone). Callers hold s.ackMu, and then call syncDirIfDirty without
+// it.
 func (s *Spool) deleteFiles(seg *segment) error {
 	seg.gone.Store(true)
 	defer s.dropReaderHandle()
-	var errs []error
+	errs := []error{s.syncOlderAcks(seg.num)}
 	if err := s.closeAckFile(seg); err != nil {
 		errs = append(errs, err)
 	}
@@ -153,6 +159,33 @@ func (s *Spool) deleteFiles(seg *segment) error {
 		errs = append(errs, fmt.Errorf("remove ack file %q: %w", seg.ackPath, err))
 	}
 	return errors.Join(errs...)
+}
+
+// syncOlderAcks fsyncs, with Settings.Sync, the ack files written since
+// their last fsync of the segments numbered below num, and forgets the
+// segments that are clean. Callers hold s.ackMu.
+func (s *Spool) syncOlderAcks(num uint32) error {
+	if !s.set.Sync {
+		return nil
+	}
+	var errs []error
+	for _, seg := range s.dirtyAcks {
+		if seg.ackDirty && seg.ackF != nil && seg.num < num {
+			if err := seg.ackF.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("fsync ack file %q: %w", seg.ackPath, err))
+				continue
+			}
+			seg.ackDirty = false
+		}
+	}
+	s.pruneCleanAcks()
+	return errors.Join(errs...)
+}
+
+// pruneCleanAcks drops the segments whose ack file is fsynced or closed from
+// dirtyAcks, which so stays bounded by the live segments. Callers hold s.ackMu.
+func (s *Spool) pruneCleanAcks() {
+	s.dirtyAcks = slices.DeleteFunc(s.dirtyAcks, func(seg *segment) bool { return !seg.ackDirty || seg.ackF == nil })
 }
 
 // dropReaderHandle closes Next's read handle if its segment was deleted: an

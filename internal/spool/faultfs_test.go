@@ -167,6 +167,7 @@ func (f *faultFile) Write(p []byte) (int, error) {
 }
 
 func (f *faultFile) Sync() error {
+	f.fs.record("sync", f.name)
 	if ft, ok := f.fs.hit(opSync, f.name); ok {
 		if ft.block != nil {
 			<-ft.block

@@ -294,3 +294,28 @@ func TestHeaderDamageWhileRunningLeavesTheCounts(t *testing.T) {
 	assert.Equal(t, [3]int64{0, 0, 0}, [3]int64{int64(frames), bytes, items})
 	assert.NoFileExists(t, filepath.Join(dir, segmentName(1)), "reclaimed")
 }
+
+// TestSegmentDeletionFollowsOlderAcks: with Sync, a segment is deleted only
+// once the acks of older segments are durable. Otherwise a power cut could
+// keep the deletion of newer frames and lose the acks of older ones: frames
+// a caller dropped oldest first (FuzzQueue's drop_oldest eviction, seed
+// dropoldest-evicted-ack-order) came back after the restart while newer ones
+// stayed gone, a state the spool never was in.
+func TestSegmentDeletionFollowsOlderAcks(t *testing.T) {
+	ffs := &faultFS{}
+	dir := t.TempDir()
+	s := openT(t, Settings{Dir: dir, SegmentBytes: 140, Sync: true, FS: ffs})
+	for _, r := range []Record{rec(0, 40), rec(1, 40), rec(2, 150), rec(3, 40)} {
+		_, err := s.Append(nil, r) // segment 1: frames 0 and 1; 2: frame 2; 3: frame 3
+		require.NoError(t, err)
+	}
+	frames := drain(t, s)
+	require.Len(t, frames, 4)
+	require.NoError(t, s.Ack(frames[1].ID)) // segment 1 stays: frame 0 is in flight
+	require.NoError(t, s.Ack(frames[2].ID)) // segment 2 is done: deleted
+	seg2 := filepath.Join(dir, segmentName(2))
+	ack1 := newSegment(dir, 1).ackPath
+	ops := ffs.ops()
+	require.Contains(t, ops, "remove "+seg2)
+	assert.True(t, opAfter(ops, "sync "+ack1, "remove "+seg2), "the older ack file is fsynced before the newer segment goes; ops: %v", ops)
+}

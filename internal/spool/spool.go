@@ -159,6 +159,10 @@ type Spool struct {
 
 	ackMu  sync.Mutex // serializes ack file writes and segment deletion
 	ackBuf []byte
+	// dirtyAcks lists the segments whose ack file was written since its
+	// last fsync (some may be clean again: see syncOlderAcks). Guarded by
+	// ackMu.
+	dirtyAcks []*segment
 	// dirDirty is set when a file was created, removed or renamed in the
 	// folder since its last fsync (see syncDirIfDirty).
 	dirDirty atomic.Bool

@@ -85,6 +85,7 @@ func (s *Spool) syncAckFiles(segs []*segment) error {
 			seg.ackDirty = false
 		}
 	}
+	s.pruneCleanAcks()
 	return errors.Join(errs...)
 }
 

@@ -58,8 +58,13 @@ type feedHand struct {
 	// payload and arrived are the frame's, for a dead letter if it is evicted.
 	payload []byte
 	arrived time.Time
-	// evicted: drop_oldest took it meanwhile (counted); the feeder acks it.
+	// evicted: drop_oldest took it meanwhile (counted), or it does not
+	// decode; the feeder drops it.
 	evicted bool
+	// acked: its frame is acked already (drop_oldest acks it at once, so
+	// that frames are acked in the order they are evicted, and a power cut
+	// never keeps a newer eviction and loses this one).
+	acked bool
 }
 
 // headRef marks a disk reference to a frame of head/; the rest is the
@@ -256,15 +261,16 @@ func (q *tieredQueue[T]) nextFrameLocked() (spool.Frame, diskRef, bool, error) {
 }
 
 // evictUnreadLocked drops (reason overflow) the oldest frame not read back:
-// the feeder's hand (which the feeder then acks), else the next frame on
-// disk, acked here.
+// the feeder's hand, else the next frame on disk. Either is acked here, in
+// the order of eviction.
 func (q *tieredQueue[T]) evictUnreadLocked() bool {
 	d := q.disk
 	if h := d.hand; h != nil && !h.evicted {
-		h.evicted = true
+		h.evicted, h.acked = true, true
 		d.unread.sub(h.c)
 		q.dropFrame(h.payload, h.c.items, h.arrived, reasonOverflow)
-		q.room.broadcast() // the feeder may wait for room for it: it acks it now
+		d.ack(h.ref, &q.ackWarn)
+		q.room.broadcast() // the feeder may wait for room for it: it drops it now
 		return true
 	}
 	f, ref, ok, err := q.nextFrameLocked()

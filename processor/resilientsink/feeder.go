@@ -66,8 +66,9 @@ func (q *tieredQueue[T]) idleLocked() {
 	}
 }
 
-// placeFedLocked queues a decoded frame once memory has room for it, or acks
-// it if it was evicted meanwhile or does not decode (reason corrupt).
+// placeFedLocked queues a decoded frame once memory has room for it, or
+// drops it if it does not decode (reason corrupt; acked here) or was evicted
+// meanwhile (acked by the eviction).
 func (q *tieredQueue[T]) placeFedLocked(ctx context.Context, f spool.Frame, h *feedHand, data T, derr error) {
 	d := q.disk
 	if !h.evicted && derr != nil {
@@ -90,7 +91,9 @@ func (q *tieredQueue[T]) placeFedLocked(ctx context.Context, f spool.Frame, h *f
 		q.room.wait(ctx, time.Time{})
 	}
 	if h.evicted {
-		d.ack(h.ref, &q.ackWarn)
+		if !h.acked {
+			d.ack(h.ref, &q.ackWarn)
+		}
 		q.room.broadcast()
 		return
 	}
