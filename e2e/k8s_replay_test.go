@@ -94,7 +94,7 @@ func TestShippedReplayJobResendsDeadLetters(t *testing.T) {
 	})
 	s := gw.scrape()
 	assert.Zero(t, s.int(mDropped, "processor", "resilientsink/backend"), "nothing dropped: everything kept is dead_lettered")
-	assert.Equal(t, 0, len(backend.batches()))
+	assert.Empty(t, backend.batches(), "the rejecting backend took nothing")
 	letters := readLetters(t, filepath.Join(volume, "queue", "dead-letters", "resilientsink_backend-logs"))
 	require.Len(t, letters, batches)
 	assert.Contains(t, letters[0].Error, "attribute app cannot be indexed", "the backend's message is kept")

@@ -70,8 +70,8 @@ func TestValidateConfigs(t *testing.T) {
 	}
 	job := render(t, replayJobDir)
 	require.Len(t, job.Jobs, 1)
-	js, err := resolveWorkload(job, Workload{Kind: "Job", Template: &job.Jobs[0].Spec.Template})
-	require.NoError(t, err)
+	js, jobErr := resolveWorkload(job, Workload{Kind: "Job", Template: &job.Jobs[0].Spec.Template})
+	require.NoError(t, jobErr)
 	runs["replay job"] = run{js.ConfigYAML, js.Container.Args}
 	for name, r := range runs {
 		t.Run(name, func(t *testing.T) {
