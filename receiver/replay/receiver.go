@@ -100,6 +100,9 @@ func (r *replayReceiver) Start(_ context.Context, _ component.Host) error { //no
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// The counters exist from here, at 0, so that a rate() counts the first batch.
+	r.tel.ReceiverReplayItems.Add(ctx, 0, r.attrs)
+	r.tel.ReceiverReplayFailedItems.Add(ctx, 0, r.attrs)
 	r.lock, r.cancel, r.done, r.started = lock, cancel, make(chan struct{}), true
 	run := newRun(r, cf, cp)
 	go func() {

@@ -174,3 +174,16 @@ func TestRenumberedFolderReadFromStart(t *testing.T) {
 	waitCalls(t, rec2, 1)
 	assert.Equal(t, wantBytes(t, batches(2, 3, 1)), rec2.calls())
 }
+
+// The counters exist from Start at 0, before the first batch: a Prometheus
+// rate() over them then counts that first batch too.
+func TestCountersExportedFromStart(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	start(t, testConfig(t, filepath.Join(t.TempDir(), "none*")), &recorder{}, tel)
+	want := []metricdata.DataPoint[int64]{{
+		Value:      0,
+		Attributes: attribute.NewSet(attribute.String("receiver", "replay"), attribute.String("signal", "logs")),
+	}}
+	metadatatest.AssertEqualReceiverReplayItems(t, tel, want, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualReceiverReplayFailedItems(t, tel, want, metricdatatest.IgnoreTimestamp())
+}
