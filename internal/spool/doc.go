@@ -108,6 +108,10 @@
 //     Only frames at or after the cut point are lost.
 //   - A frame whose header is damaged: the bytes up to the next valid frame
 //     are skipped, reported as ProblemCorruptRegion (one frame, items unknown).
+//     If that frame was done already (acked, or reported as a corrupt
+//     payload) nothing is lost and nothing reported, but the region is
+//     recorded all the same, so that damage after it later is a region of
+//     its own, reported, not folded into the done frame's.
 //   - A frame whose payload fails its CRC: skipped by Next, reported as
 //     ProblemCorruptFrame with its item count, so the caller can count the
 //     items as dropped.

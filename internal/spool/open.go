@@ -164,15 +164,7 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 	if err != nil {
 		return append(probs, s.moveAside(seg, size, err))
 	}
-	var fresh []region // regions not reported before
-	garbage := false   // a fresh region that is not a torn tail
-	for _, r := range res.regions {
-		seg.jumps[uint32(r.start)] = r.end
-		if _, known := seg.skip[uint32(r.start)]; !known {
-			fresh = append(fresh, r)
-			garbage = garbage || !r.torn
-		}
-	}
+	fresh, settled, garbage := sortRegions(seg, res.regions, known)
 	if res.valid == 0 && garbage {
 		// Not one frame: not a spool segment, or wholly damaged.
 		return append(probs, s.moveAside(seg, size, errors.New("no valid frame")))
@@ -192,15 +184,39 @@ func (s *Spool) loadSegment(seg *segment, probs []Problem) []Problem {
 	s.diskBytes += size
 	s.segs = append(s.segs, seg)
 	s.byNum[seg.num] = seg
-	if len(fresh) > 0 { // report each region once, across restarts
+	if len(fresh)+len(settled) > 0 { // report each region once, across restarts
 		s.ackMu.Lock()
-		for _, r := range fresh {
+		for _, r := range slices.Concat(fresh, settled) {
 			_ = s.writeRegion(seg, r.start, r.end) // else reported again next time
 		}
 		_ = s.closeAckFile(seg)
 		s.ackMu.Unlock()
 	}
 	return probs
+}
+
+// sortRegions adds the regions walk found in seg to its jumps and sorts
+// out the ones not recorded in its ack file (known: start -> end). fresh
+// ones were never reported; garbage is set if one of them is not a torn
+// tail. settled ones start at the offset of a frame already done (acked, or
+// reported as a corrupt payload) whose header is damaged now: they lose
+// nothing and are not reported, but must be recorded all the same, so that
+// a later Open jumps over exactly that frame and reports damage after it
+// as a region of its own instead of folding it into this one.
+func sortRegions(seg *segment, regions []region, known map[uint32]int64) (fresh, settled []region, garbage bool) {
+	for _, r := range regions {
+		seg.jumps[uint32(r.start)] = r.end
+		_, done := seg.skip[uint32(r.start)]
+		_, recorded := known[uint32(r.start)]
+		switch {
+		case !done:
+			fresh = append(fresh, r)
+			garbage = garbage || !r.torn
+		case !recorded:
+			settled = append(settled, r)
+		}
+	}
+	return fresh, settled, garbage
 }
 
 // moveAside renames a segment that cannot be used out of the way.

@@ -164,3 +164,48 @@ func TestRepairMovesUnusableSegmentAside(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint32(5), ids[0].seg(), "new segments number past every name seen")
 }
+
+// TestRepairBadHeaderAfterAnAckedFramesBadHeader damages the header of a
+// frame that is done (acked, or skipped as a corrupt payload), reopens, then
+// damages the header of the next, pending frame and reopens again: the first
+// region is nobody's loss and stays silent, but the second frame is lost and
+// must be reported, not folded into the first frame's region.
+func TestRepairBadHeaderAfterAnAckedFramesBadHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		done func(t *testing.T, s *Spool, path string, offs []int64)
+	}{
+		{"acked", func(t *testing.T, s *Spool, _ string, _ []int64) {
+			f, ok, err := s.Next(nil)
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.NoError(t, s.Ack(f.ID))
+		}},
+		{"corrupt payload", func(t *testing.T, s *Spool, path string, offs []int64) {
+			flipByte(t, path, offs[0]+headerSize+3)
+			assert.Equal(t, []int{1, 2, 3, 4}, readIndexes(t, s))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var probs problems
+			set, path, offs := fiveRecords(t, &probs)
+			s := openT(t, set)
+			tc.done(t, s, path, offs)
+			require.NoError(t, s.Close())
+
+			flipByte(t, path, offs[0]+20) // the done frame's payload CRC
+			probs = problems{}
+			s = openT(t, set)
+			assert.Empty(t, probs.kinds(), "the done frame's bad header loses nothing")
+			assert.Equal(t, []int{1, 2, 3, 4}, readIndexes(t, s))
+			require.NoError(t, s.Close())
+
+			flipByte(t, path, offs[1]+5) // the pending frame's length
+			probs = problems{}
+			s = openT(t, set)
+			assert.Equal(t, []string{"corrupt region@" + itoa(offs[1])}, probs.kinds())
+			assert.Equal(t, []int{2, 3, 4}, readIndexes(t, s))
+			assert.Equal(t, int64(1), s.Stats().CorruptFrames)
+		})
+	}
+}
