@@ -122,6 +122,9 @@ func (m *model) flip(path string, seg uint32, at int64) Stats {
 		m.tornSlack = int64(len(b)) - int64(hit.id.off())
 	}
 	if hit == nil || !hit.pending() {
+		if hit != nil && hit.badHead() {
+			hit.regionLost = true // a done frame's region is recorded too
+		}
 		return want
 	}
 	hit.lost = true

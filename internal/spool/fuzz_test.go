@@ -72,8 +72,9 @@ type mrec struct {
 	held    bool // appended Held in this lifetime
 	aside   bool // in flight in a segment moved aside: lost at a restart
 	cutOff  bool // the bytes of its header are gone (cut)
-	// regionLost: lost to a bad header, recorded as a bad region: Open
-	// jumps over it even if its header is whole again.
+	// regionLost: its bad header is recorded as a bad region (it was lost
+	// to it, or done before: acked or a corrupt payload): Open jumps over
+	// it even if its header is whole again.
 	regionLost bool
 	flipped    map[int64]bool // header bytes flipped (a second flip restores one)
 }
