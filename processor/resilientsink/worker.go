@@ -68,6 +68,9 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 	c.wake.broadcast()
 	o = c.outcomeOf(ctx, b, err, now, panicked, throttled, hint)
 	o.attempts = b.attempts + 1
+	if throttled && !consumererror.IsPermanent(err) && ctx.Err() == nil && !panicked {
+		o.throttledAt, o.throttledUntil = now, now.Add(c.throttledWait(0, hint))
+	}
 	if err != nil {
 		o.errText = err.Error()
 	}
