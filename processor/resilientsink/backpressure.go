@@ -116,9 +116,9 @@ type promises struct{ mem, disk time.Time }
 // downThrottle is the downstream's throttle as the workers saw it. The
 // queue's lock guards it.
 type downThrottle struct {
-	// since is the first throttle after room was last freed; until is when
-	// the throttled batches may be tried again (the hint, capped by
-	// retry::max_interval).
+	// since is the first throttle after room was last freed; until is the
+	// latest time a throttled batch is to be tried again (its backoff, at
+	// least the hint, capped by retry::max_interval).
 	since, until time.Time
 	// The drain rates measured when a throttle began: the last non-zero ones.
 	batches, mem, disk float64

@@ -202,12 +202,15 @@ func TestRefusalWhileThrottledWaitsForTheThrottle(t *testing.T) {
 	for name, tc := range map[string]struct {
 		drainedBefore int           // batches sent before the throttle, in one second
 		throttle      time.Duration // the downstream's hint
+		backoff       time.Duration // retry::initial_interval; 10ms when zero
 		want          []time.Duration
 	}{
 		"no rate measured": {throttle: 5 * time.Second, want: []time.Duration{5 * time.Second, 5 * time.Second}},
 		// 10 batches in the 5s window: 2 a second, 500ms each.
 		"rate measured before":       {drainedBefore: 10, throttle: 5 * time.Second, want: []time.Duration{5500 * time.Millisecond, 6 * time.Second, 6500 * time.Millisecond}},
 		"clamped to retry_after_max": {throttle: 2 * time.Minute, want: []time.Duration{time.Minute}},
+		// The queue tries the throttled batches again after their backoff.
+		"backoff longer than the throttle": {throttle: 5 * time.Second, backoff: 8 * time.Second, want: []time.Duration{8 * time.Second}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -216,6 +219,9 @@ func TestRefusalWhileThrottledWaitsForTheThrottle(t *testing.T) {
 				cfg.NumWorkers = 2
 				cfg.Overflow = OverflowPolicyReject
 				cfg.Retry.InitialInterval = 10 * time.Millisecond
+				if tc.backoff > 0 {
+					cfg.Retry.InitialInterval = tc.backoff
+				}
 				cfg.Retry.MaxInterval = 10 * time.Minute
 				cfg.Backpressure.RetryAfterMin = time.Second
 				cfg.Backpressure.RetryAfterMax = time.Minute
@@ -244,7 +250,7 @@ func TestRefusalWhileThrottledWaitsForTheThrottle(t *testing.T) {
 					assert.LessOrEqual(t, delay, hi, "refusal %d", i)
 				}
 				h.down.set(modeSucceed)
-				time.Sleep(tc.throttle)
+				time.Sleep(max(tc.throttle, tc.backoff))
 				synctest.Wait()
 				h.requireBalanced()
 			})
