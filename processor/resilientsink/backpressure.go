@@ -75,6 +75,8 @@ const drainWindow = 5
 type drainMeter struct {
 	sec                  [drainWindow]int64 // the unix second of each bucket
 	batches, mem, diskBy [drainWindow]int64
+	// last is when room was last freed.
+	last time.Time
 }
 
 // add records room freed at now.
@@ -87,6 +89,9 @@ func (m *drainMeter) add(now time.Time, batches, mem, disk int64) {
 	m.batches[i] += batches
 	m.mem[i] += mem
 	m.diskBy[i] += disk
+	if batches > 0 || mem > 0 || disk > 0 {
+		m.last = now
+	}
 }
 
 // rates returns the room freed per second over the window ending at now.
@@ -102,30 +107,116 @@ func (m *drainMeter) rates(now time.Time) (batches, mem, disk float64) {
 	return batches / drainWindow, mem / drainWindow, disk / drainWindow
 }
 
-// timeToFit is how long, at the measured drain rate, until a batch of n
-// bytes fits the tier that refused it; none when nothing drains.
+// promises is the schedule of the room promised to refused clients: for
+// each tier, the time by which the room told to the clients refused so far
+// will have been freed at the measured drain rate. The queue's lock guards
+// it.
+type promises struct{ mem, disk time.Time }
+
+// downThrottle is the downstream's throttle as the workers saw it. The
+// queue's lock guards it.
+type downThrottle struct {
+	// since is the first throttle after room was last freed; until is the
+	// latest time a throttled batch is to be tried again (its backoff, at
+	// least the hint, capped by retry::max_interval).
+	since, until time.Time
+	// The drain rates measured when a throttle began: the last non-zero ones.
+	batches, mem, disk float64
+}
+
+// throttledLocked records a throttle the downstream answered at at, in force
+// until until.
+func (q *tieredQueue[T]) throttledLocked(at, until time.Time) {
+	th := &q.throttle
+	if !at.Before(th.until) || q.drained.last.After(th.since) {
+		// A new throttle, or the first since room was last freed: measure
+		// the rate before it, while the throttle lowers it.
+		th.since = at
+		if b, m, d := q.drained.rates(at); b > 0 || d > 0 {
+			th.batches, th.mem, th.disk = b, m, d
+		}
+	}
+	if until.After(th.until) {
+		th.until = until
+	}
+}
+
+// timeToFit is how long until a refused batch of n bytes fits the tier that
+// refused it, at the measured drain rate, after the room already promised
+// to the clients refused before it; none when nothing drains.
 func (q *tieredQueue[T]) timeToFit(n int64, onDisk bool, none time.Duration) time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := time.Now()
+	return q.timeToFitLocked(time.Now(), n, onDisk, none)
+}
+
+// timeToFitLocked is timeToFit at now. The tier drains from start (now, or
+// the end of a throttle behind which nothing has drained), at the rate
+// measured over the last drainWindow seconds (during such a throttle, the
+// rate measured before it). The refused batch fits once the tier's excess
+// (what is held, plus it, minus the budget) has drained, and no sooner than
+// its own share (its bytes, or one batch) after the last promise:
+//
+//	fit = max(start + excess/rate, promised + own/rate)
+//
+// fit becomes the tier's last promise, at most none (retry_after_max) ahead of
+// now, so that the schedule cannot run away; it empties by itself as time
+// passes. When nothing drains and no rate is known: the throttle's end, or
+// none.
+func (q *tieredQueue[T]) timeToFitLocked(now time.Time, n int64, onDisk bool, none time.Duration) time.Duration {
+	start := now
 	batchRate, memRate, diskRate := q.drained.rates(now)
-	wait := func(need int64, rate float64) time.Duration {
-		if need <= 0 {
-			return 0
-		}
-		if rate <= 0 {
-			return none
-		}
-		return time.Duration(float64(need) / rate * float64(time.Second))
+	if th := &q.throttle; now.Before(th.until) && !q.drained.last.After(th.since) {
+		start = th.until
+		batchRate, memRate, diskRate = th.batches, th.mem, th.disk
 	}
+	var sp span
+	promised := &q.promised.mem
 	if onDisk && q.disk != nil {
-		return wait(q.disk.usedLocked()+n-q.disk.limit, diskRate)
+		promised = &q.promised.disk
+		sp = spanOf(q.disk.usedLocked()+n-q.disk.limit, n, diskRate)
+	} else {
+		sp = spanOf(q.mem.batches+1-int64(q.cfg.QueueSize), 1, batchRate)
+		if q.limitBytes > 0 {
+			sp = sp.and(spanOf(q.mem.bytes+n-q.limitBytes, n, memRate))
+		}
 	}
-	d := wait(q.mem.batches+1-int64(q.cfg.QueueSize), batchRate)
-	if q.limitBytes > 0 {
-		d = max(d, wait(q.mem.bytes+n-q.limitBytes, memRate))
+	if sp.noRate {
+		if start.After(now) {
+			return start.Sub(now)
+		}
+		return none
 	}
-	return d
+	fit := start.Add(sp.excess)
+	if after := promised.Add(sp.own); after.After(fit) {
+		fit = after
+	}
+	*promised = fit
+	if limit := now.Add(none); promised.After(limit) {
+		*promised = limit
+	}
+	return fit.Sub(now)
+}
+
+// span is how long a budget takes to free a refused batch's excess and its
+// own share at a drain rate; noRate when the excess is positive and nothing
+// drains.
+type span struct {
+	excess, own time.Duration
+	noRate      bool
+}
+
+func spanOf(excess, own int64, rate float64) span {
+	if rate <= 0 {
+		return span{noRate: excess > 0}
+	}
+	at := func(n int64) time.Duration { return time.Duration(float64(max(n, 0)) / rate * float64(time.Second)) }
+	return span{excess: at(excess), own: at(own)}
+}
+
+// and is the span of two budgets that must both fit.
+func (s span) and(o span) span {
+	return span{excess: max(s.excess, o.excess), own: max(s.own, o.own), noRate: s.noRate || o.noRate}
 }
 
 // errThrottled marks a delivery the downstream throttled; the breaker

@@ -12,8 +12,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -134,4 +137,123 @@ func TestThrottleDelayFindsNoThrottleInOtherErrors(t *testing.T) {
 	d, ok := throttleDelay(errors.Join(errors.New("a"), exporterhelper.NewThrottleRetry(errors.New("b"), time.Minute)))
 	assert.True(t, ok)
 	assert.Equal(t, time.Minute, d)
+}
+
+// fullQueue returns a queue of queue_size 10, full, that freed rate batches a
+// second over the whole drain window ending at now.
+func fullQueue(now time.Time, rate int64) *tieredQueue[plog.Logs] {
+	cfg := testConfig()
+	cfg.QueueSize = 10
+	sig := logsSignal(consumertest.NewNop())
+	q := newTieredQueue(cfg, &sig, nil, zap.NewNop())
+	q.mem.batches = 10
+	for s := range drainWindow {
+		q.drained.add(now.Add(-time.Duration(s)*time.Second), rate, 0, 0)
+	}
+	return q
+}
+
+// Each refused client is told the time until its batch fits after the
+// batches already promised to the clients refused before it.
+func TestRefusalDelayCountsPromisedRefusals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := fullQueue(time.Now(), 20) // a batch freed every 50ms
+		for i := range 5 {
+			assert.Equal(t, time.Duration(i+1)*50*time.Millisecond, q.timeToFit(1, false, time.Minute), "refusal %d", i)
+		}
+	})
+}
+
+// The promises drain with time: a refusal after the earlier promised clients
+// came back waits only for its own batch.
+func TestRefusalPromisesDrainWithTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := fullQueue(time.Now(), 20)
+		for range 5 {
+			q.timeToFit(1, false, time.Minute) // promised up to 250ms from now
+		}
+		time.Sleep(200 * time.Millisecond) // the fake clock; same drain window
+		assert.Equal(t, 100*time.Millisecond, q.timeToFit(1, false, time.Minute), "50ms of promises left, then its own 50ms")
+		time.Sleep(700 * time.Millisecond)
+		assert.Equal(t, 50*time.Millisecond, q.timeToFit(1, false, time.Minute), "every promise is due: only its own batch")
+	})
+}
+
+// The promises cannot run away: they reach at most retry_after_max ahead.
+func TestRefusalPromisesAreCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := fullQueue(time.Now(), 20)
+		var last time.Duration
+		for range 1000 {
+			last = q.timeToFit(1, false, time.Second)
+			require.LessOrEqual(t, last, time.Second+50*time.Millisecond)
+		}
+		assert.Equal(t, time.Second+50*time.Millisecond, last)
+		time.Sleep(time.Second)
+		q.drained.add(time.Now(), 20, 0, 0) // still 20 a second over the window
+		assert.Equal(t, 50*time.Millisecond, q.timeToFit(1, false, time.Second), "a second later everything promised is due")
+	})
+}
+
+// While the downstream throttles and nothing drains, a refused client is told
+// the time until the throttle ends, spaced by the promises at the rate measured
+// before the throttle, not retry_after_max; the delay stays clamped.
+func TestRefusalWhileThrottledWaitsForTheThrottle(t *testing.T) {
+	for name, tc := range map[string]struct {
+		drainedBefore int           // batches sent before the throttle, in one second
+		throttle      time.Duration // the downstream's hint
+		backoff       time.Duration // retry::initial_interval; 10ms when zero
+		want          []time.Duration
+	}{
+		"no rate measured": {throttle: 5 * time.Second, want: []time.Duration{5 * time.Second, 5 * time.Second}},
+		// 10 batches in the 5s window: 2 a second, 500ms each.
+		"rate measured before":       {drainedBefore: 10, throttle: 5 * time.Second, want: []time.Duration{5500 * time.Millisecond, 6 * time.Second, 6500 * time.Millisecond}},
+		"clamped to retry_after_max": {throttle: 2 * time.Minute, want: []time.Duration{time.Minute}},
+		// The queue tries the throttled batches again after their backoff.
+		"backoff longer than the throttle": {throttle: 5 * time.Second, backoff: 8 * time.Second, want: []time.Duration{8 * time.Second}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.QueueSize = 2
+				cfg.NumWorkers = 2
+				cfg.Overflow = OverflowPolicyReject
+				cfg.Retry.InitialInterval = 10 * time.Millisecond
+				if tc.backoff > 0 {
+					cfg.Retry.InitialInterval = tc.backoff
+				}
+				cfg.Retry.MaxInterval = 10 * time.Minute
+				cfg.Backpressure.RetryAfterMin = time.Second
+				cfg.Backpressure.RetryAfterMax = time.Minute
+				h := newHarness(t, cfg)
+				h.down.failWith = exporterhelper.NewThrottleRetry(errors.New("429 Too Many Requests"), tc.throttle)
+				h.start()
+				for range tc.drainedBefore {
+					require.NoError(t, h.send(1))
+					synctest.Wait()
+				}
+				h.down.set(modeFail)
+				require.NoError(t, h.send(1))
+				require.NoError(t, h.send(1))
+				synctest.Wait() // both throttled, waiting in the retry schedule
+				require.Equal(t, int64(2), h.metric("throttled_attempts"))
+				for i, want := range tc.want {
+					err := h.send(1)
+					require.ErrorIs(t, err, errQueueFull)
+					code, delay := retryInfo(t, err)
+					assert.Equal(t, codes.ResourceExhausted, code)
+					lo, hi := want*8/10, want*12/10
+					if want == cfg.Backpressure.RetryAfterMax {
+						lo, hi = want*8/10, want
+					}
+					assert.GreaterOrEqual(t, delay, lo, "refusal %d", i)
+					assert.LessOrEqual(t, delay, hi, "refusal %d", i)
+				}
+				h.down.set(modeSucceed)
+				time.Sleep(max(tc.throttle, tc.backoff))
+				synctest.Wait()
+				h.requireBalanced()
+			})
+		})
+	}
 }

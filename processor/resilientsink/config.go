@@ -172,7 +172,9 @@ type BackpressureConfig struct {
 	// RetryAfterMin is the shortest delay a refused client is told (HTTP can
 	// only say whole seconds).
 	RetryAfterMin time.Duration `mapstructure:"retry_after_min"`
-	// RetryAfterMax is the longest; it is also the delay when nothing drains.
+	// RetryAfterMax is the longest; it is also the delay when nothing drains
+	// (and the downstream did not throttle), and how far ahead refused
+	// clients are promised room.
 	RetryAfterMax time.Duration `mapstructure:"retry_after_max"`
 
 	// prevent unkeyed literal initialization

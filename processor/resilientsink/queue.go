@@ -111,6 +111,10 @@ type tieredQueue[T any] struct {
 	// drained measures how fast room is freed, for the delay a refusal
 	// tells the client (backpressure.go).
 	drained drainMeter
+	// promised is the room promised to refused clients, and throttle the
+	// downstream's last throttle, for the same delay (backpressure.go).
+	promised promises
+	throttle downThrottle
 
 	// spilling hints, without the lock, that batches go to disk, so that
 	// admission encodes them before it takes the lock.
@@ -214,6 +218,9 @@ func (q *tieredQueue[T]) finish(w int, o outcome) {
 	}
 	b := h.b
 	q.inHands.sub(b.memCounts())
+	if !o.throttledUntil.IsZero() {
+		q.throttledLocked(o.throttledAt, o.throttledUntil)
+	}
 	b.attempts = max(b.attempts, o.attempts)
 	if o.errText != "" {
 		b.lastErr = o.errText

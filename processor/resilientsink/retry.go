@@ -32,6 +32,9 @@ type outcome struct {
 	firstFail time.Time
 	backoff   time.Duration
 	notBefore time.Time
+	// When the downstream throttled the delivery, and until when: the
+	// delay a refusal tells (backpressure.go).
+	throttledAt, throttledUntil time.Time
 }
 
 func dropOutcome(r dropReason) outcome { return outcome{kind: outcomeDropped, reason: r} }

@@ -68,6 +68,14 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 	c.wake.broadcast()
 	o = c.outcomeOf(ctx, b, err, now, panicked, throttled, hint)
 	o.attempts = b.attempts + 1
+	if throttled && !consumererror.IsPermanent(err) && ctx.Err() == nil && !panicked {
+		// Nothing drains before the queue tries the batch again: its
+		// backoff, at least the hint.
+		o.throttledAt, o.throttledUntil = now, o.notBefore
+		if o.kind != outcomeRetry {
+			o.throttledUntil = now.Add(c.throttledWait(0, hint))
+		}
+	}
 	if err != nil {
 		o.errText = err.Error()
 	}

@@ -64,6 +64,21 @@ type tiersRun struct {
 	gwCPU      time.Duration
 	backendThr int64   // requests the backend throttled
 	gwThrottle float64 // resilientsink's throttled_attempts
+	// The gateway's receiver counts when the backend began throttling and
+	// when the load ended (the progress log shows them per phase).
+	atThrottle, atLoadEnd gwCounts
+}
+
+// gwCounts are records the gateway's receiver accepted and refused so far.
+type gwCounts struct{ accepted, refused float64 }
+
+// gwCountsNow scrapes the gateway's receiver counts; zero when the scrape fails.
+func gwCountsNow(ctx context.Context, promAddr string) gwCounts {
+	m, err := scrape(ctx, promAddr)
+	if err != nil {
+		return gwCounts{}
+	}
+	return gwCounts{accepted: m.sum(acceptedMetric), refused: m.sum(refusedMetric)}
 }
 
 // amplification is refused per accepted request at the gateway (every
@@ -152,7 +167,11 @@ func (r *runner) tiersRun(ctx context.Context, o tiersOptions, scenario, gw stri
 	if err != nil {
 		return nil, err
 	}
-	throttle := time.AfterFunc(o.slowFor, func() { b.setMode(backendThrottle) })
+	atThrottle := make(chan gwCounts, 1)
+	throttle := time.AfterFunc(o.slowFor, func() {
+		b.setMode(backendThrottle)
+		atThrottle <- gwCountsNow(ctx, g.promAddr)
+	})
 	l, err := runSeqLoad(ctx, agents, o.workers, o.batch, o.interval, o.slowFor+o.throttleFor)
 	throttle.Stop()
 	b.setMode(backendFast)
@@ -160,6 +179,8 @@ func (r *runner) tiersRun(ctx context.Context, o tiersOptions, scenario, gw stri
 		return nil, err
 	}
 	res := &tiersRun{scenario: scenario, gateway: gw, round: round, sent: l.sent, accepted: int64(len(l.accepted))}
+	res.atLoadEnd = gwCountsNow(ctx, g.promAddr)
+	res.atThrottle = <-atThrottle // the load lasted past it
 	res.drain, res.drained = waitDelivered(ctx, b, l.accepted, o.drainMax)
 	res.d = b.delivery(l.accepted)
 	cpu1, err := g.cpu()
@@ -206,8 +227,10 @@ func (r *runner) tiersCase(ctx context.Context, o tiersOptions) ([]*tiersRun, er
 					return runs, fmt.Errorf("tiers %s %s round %d: %w", sc, gw, round, err)
 				}
 				runs = append(runs, res)
-				logf("tiers: agent initial_interval %s, %s round %d: accepted %d, missing %d, dup %d, amplification %.2f, drain %s",
-					sc, gw, round, res.accepted, res.d.missing, res.d.duplicates, res.amplification(), res.drain.Round(time.Millisecond))
+				s, t := res.atThrottle, res.atLoadEnd
+				logf("tiers: agent initial_interval %s, %s round %d: accepted %d, missing %d, dup %d, amplification %.2f, drain %s; gateway records accepted/refused while slow %.0f/%.0f, while throttling %.0f/%.0f, after %.0f/%.0f",
+					sc, gw, round, res.accepted, res.d.missing, res.d.duplicates, res.amplification(), res.drain.Round(time.Millisecond),
+					s.accepted, s.refused, t.accepted-s.accepted, t.refused-s.refused, res.gwAccepted-t.accepted, res.gwRefused-t.refused)
 			}
 		}
 	}
