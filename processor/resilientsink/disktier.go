@@ -4,11 +4,13 @@
 package resilientsink // import "github.com/resilientsink/resilientsink/processor/resilientsink"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -139,6 +141,43 @@ func openDiskTier(cfg PersistenceConfig, dir string, logger *zap.Logger, fs spoo
 	}
 	d.opened = true
 	return d, nil
+}
+
+// releaseWait bounds how long Start waits for an instance of this process
+// that shut down to let go of the same folder.
+const releaseWait = 30 * time.Second
+
+// closing maps an instance folder to a channel closed once the instance of
+// this process that shut down last on it has closed it: Shutdown returns at
+// its deadline even while a slow disk still syncs and closes the folder (its
+// lock held), and the next instance on it (a reload) waits for that instead
+// of failing Start with "folder in use", which would stop the collector.
+var closing sync.Map // string -> chan struct{}
+
+// closingFolder marks dir as being closed; the returned func marks it closed.
+func closingFolder(dir string) func() {
+	ch := make(chan struct{})
+	closing.Store(dir, ch)
+	return func() {
+		closing.CompareAndDelete(dir, ch)
+		close(ch)
+	}
+}
+
+// awaitFolder waits, at most releaseWait or until ctx ends, until an
+// instance of this process that shut down has closed dir.
+func awaitFolder(ctx context.Context, dir string) {
+	v, ok := closing.Load(dir)
+	if !ok {
+		return
+	}
+	t := time.NewTimer(releaseWait)
+	defer t.Stop()
+	select {
+	case <-v.(chan struct{}):
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // onProblem logs damage found at Open, and keeps damage found while running

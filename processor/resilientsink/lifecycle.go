@@ -48,6 +48,7 @@ func (c *core[T]) Start(ctx context.Context, host component.Host) error { //noli
 	}
 	mode := "off"
 	if c.folder != "" {
+		awaitFolder(ctx, c.folder)
 		d, err := openDiskTier(c.cfg.Persistence, c.folder, c.logger, c.fs)
 		if err != nil {
 			if dl := c.q.dead.Swap(nil); dl != nil {

@@ -133,7 +133,11 @@ func (q *tieredQueue[T]) sweep(abandoned []batch[T], deadline time.Time) {
 // deadline (at least a second): a hung disk must not hold Shutdown.
 func (q *tieredQueue[T]) closeDisk(deadline time.Time) {
 	done := make(chan error, 1)
-	go func() { done <- q.disk.close() }()
+	release := closingFolder(q.disk.dir)
+	go func() {
+		done <- q.disk.close()
+		release()
+	}()
 	t := time.NewTimer(max(time.Until(deadline), time.Second))
 	defer t.Stop()
 	select {
