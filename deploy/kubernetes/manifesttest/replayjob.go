@@ -26,8 +26,8 @@ type replayReceiver struct {
 }
 
 // CheckReplayJob checks a Job that replays a gateway pod's dead letters
-// (jobs/replay-dead-letters) against the rendering of that gateway (a
-// StatefulSet): the Job mounts one pod's queue claim at the gateway's path and
+// (jobs/replay-dead-letters) against the rendering of that gateway (its
+// StatefulSet; a two-tier rendering has an agent beside it): the Job mounts one pod's queue claim at the gateway's path and
 // runs on that pod's node (the claim is ReadWriteOnce); every folder it
 // replays is a dead-letter folder of the gateway's configuration, of the
 // pipeline's signal; its checkpoints are on the claim, one per receiver; its
@@ -36,12 +36,13 @@ type replayReceiver struct {
 // is as confined and sized as the gateway's. The error joins one line per
 // violated invariant.
 func CheckReplayJob(job, gateway *Rendered) error {
-	gw, err := Resolve(gateway)
+	subjects, err := ResolveAll(gateway)
 	if err != nil {
 		return err
 	}
-	if gw.Workload.StatefulSet == nil {
-		return fmt.Errorf("the gateway must be a StatefulSet (a replay Job mounts one pod's claim), got %s", gw.Workload.Kind)
+	gw := SubjectOf(subjects, "StatefulSet")
+	if gw == nil {
+		return fmt.Errorf("the gateway rendering must have a StatefulSet (a replay Job mounts one pod's claim), got none")
 	}
 	if len(job.Jobs) != 1 {
 		return fmt.Errorf("want exactly one Job, got %d", len(job.Jobs))

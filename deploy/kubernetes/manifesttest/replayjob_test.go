@@ -13,25 +13,48 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// TestReplayJob: the example Job passes every check against the gateway it
+// replayJobs are the replay Jobs and the gateway each replays.
+var replayJobs = []struct{ job, gateway, pod string }{
+	{replayJobDir, baseDir, "otelcol-resilient-0"},
+	{replayJobDir + "-two-tier", twoTierDir, "otelcol-resilient-gateway-0"},
+	{replayJobDir + "-backend", backendDir, "otelcol-resilient-gateway-0"},
+}
+
+// TestReplayJob: each example Job passes every check against the gateway it
 // replays, and the numbers its comments state hold.
 func TestReplayJob(t *testing.T) {
-	job, gw := render(t, replayJobDir), render(t, baseDir)
-	require.NoError(t, CheckReplayJob(job, gw))
-	require.Len(t, job.Jobs, 1)
-	j := job.Jobs[0]
-	assert.Equal(t, "replay", j.Spec.Template.Labels["app.kubernetes.io/component"])
-	assert.Equal(t, "otelcol-resilient", j.Spec.Template.Labels["app.kubernetes.io/name"], "the PodMonitor scrapes its progress")
-	s, err := resolveWorkload(job, Workload{Kind: "Job", Template: &j.Spec.Template})
-	require.NoError(t, err)
-	insts, err := s.Config.Instances()
-	require.NoError(t, err)
-	disk := 0
-	for _, in := range insts {
-		disk += in.PersistenceMaxMiB + in.DeadLetterMaxMiB
+	for _, tt := range replayJobs {
+		t.Run(tt.job, func(t *testing.T) {
+			job, gw := render(t, tt.job), render(t, tt.gateway)
+			require.NoError(t, CheckReplayJob(job, gw))
+			require.Len(t, job.Jobs, 1)
+			j := job.Jobs[0]
+			assert.Equal(t, tt.pod, j.Spec.Template.Spec.Affinity.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].LabelSelector.MatchLabels[podNameLabel])
+			assert.Equal(t, "replay", j.Spec.Template.Labels["app.kubernetes.io/component"])
+			assert.Equal(t, "otelcol-resilient", j.Spec.Template.Labels["app.kubernetes.io/name"], "the PodMonitor scrapes its progress")
+			s, err := resolveWorkload(job, Workload{Kind: "Job", Template: &j.Spec.Template})
+			require.NoError(t, err)
+			insts, err := s.Config.Instances()
+			require.NoError(t, err)
+			disk := 0
+			for _, in := range insts {
+				disk += in.PersistenceMaxMiB + in.DeadLetterMaxMiB
+			}
+			assert.Equal(t, 1152, disk, "config.yaml: 3 x 256 MiB queue + 3 x 128 MiB dead letters")
+			assert.Equal(t, "256Mi", s.Container.Resources.Limits.Memory().String())
+		})
 	}
-	assert.Equal(t, 1152, disk, "config.yaml: 3 x 256 MiB queue + 3 x 128 MiB dead letters")
-	assert.Equal(t, "256Mi", s.Container.Resources.Limits.Memory().String())
+}
+
+// TestReplayJobMatchesItsGateway: the base Job against the two-tier gateway
+// names a claim of a StatefulSet that does not exist there, and the backend
+// Job's exporter is not the plain gateway's.
+func TestReplayJobMatchesItsGateway(t *testing.T) {
+	assert.Equal(t, []string{"volumes must include a claim of a gateway pod (<volumeClaimTemplate>-otelcol-resilient-gateway-<ordinal>, ordinal below 2), got none"},
+		errLines(CheckReplayJob(render(t, replayJobDir), render(t, twoTierDir))))
+	lines := errLines(CheckReplayJob(render(t, replayJobDir+"-backend"), render(t, twoTierDir)))
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], "exporter otlp_grpc/backend must have the gateway's configuration")
 }
 
 // TestReplayJobViolations breaks one invariant of the replay Job (or moves

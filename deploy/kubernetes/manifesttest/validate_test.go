@@ -68,11 +68,13 @@ func TestValidateConfigs(t *testing.T) {
 			runs[dir+" "+s.Workload.Name] = run{s.ConfigYAML, s.Container.Args}
 		}
 	}
-	job := render(t, replayJobDir)
-	require.Len(t, job.Jobs, 1)
-	js, jobErr := resolveWorkload(job, Workload{Kind: "Job", Template: &job.Jobs[0].Spec.Template})
-	require.NoError(t, jobErr)
-	runs["replay job"] = run{js.ConfigYAML, js.Container.Args}
+	for _, rj := range replayJobs {
+		job := render(t, rj.job)
+		require.Len(t, job.Jobs, 1)
+		js, jobErr := resolveWorkload(job, Workload{Kind: "Job", Template: &job.Jobs[0].Spec.Template})
+		require.NoError(t, jobErr)
+		runs[rj.job] = run{js.ConfigYAML, js.Container.Args}
+	}
 	for name, r := range runs {
 		t.Run(name, func(t *testing.T) {
 			require.Empty(t, CheckFeatureGates(r.args))
