@@ -218,8 +218,8 @@ func (q *tieredQueue[T]) finish(w int, o outcome) {
 	}
 	b := h.b
 	q.inHands.sub(b.memCounts())
-	if !o.throttledUntil.IsZero() {
-		q.throttledLocked(o.throttledAt, o.throttledUntil)
+	if o.throttledUntil != 0 {
+		q.throttledLocked(time.Now(), time.Unix(0, o.throttledUntil))
 	}
 	b.attempts = max(b.attempts, o.attempts)
 	if o.errText != "" {

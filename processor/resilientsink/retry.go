@@ -32,9 +32,11 @@ type outcome struct {
 	firstFail time.Time
 	backoff   time.Duration
 	notBefore time.Time
-	// When the downstream throttled the delivery, and until when: the
-	// delay a refusal tells (backpressure.go).
-	throttledAt, throttledUntil time.Time
+	// throttledUntil is, if the downstream throttled the delivery, when
+	// the queue tries it again (unix nanoseconds; 0: not throttled), for the
+	// delay a refusal tells (backpressure.go). An int64 keeps the outcome,
+	// copied on every delivery, small.
+	throttledUntil int64
 }
 
 func dropOutcome(r dropReason) outcome { return outcome{kind: outcomeDropped, reason: r} }

@@ -71,10 +71,11 @@ func (c *core[T]) attempt(ctx context.Context, b *batch[T]) (outcome, pause) {
 	if throttled && !consumererror.IsPermanent(err) && ctx.Err() == nil && !panicked {
 		// Nothing drains before the queue tries the batch again: its
 		// backoff, at least the hint.
-		o.throttledAt, o.throttledUntil = now, o.notBefore
+		until := o.notBefore
 		if o.kind != outcomeRetry {
-			o.throttledUntil = now.Add(c.throttledWait(0, hint))
+			until = now.Add(c.throttledWait(0, hint))
 		}
+		o.throttledUntil = until.UnixNano()
 	}
 	if err != nil {
 		o.errText = err.Error()
