@@ -60,13 +60,11 @@ type feedHand struct {
 	// payload and arrived are the frame's, for a dead letter if it is evicted.
 	payload []byte
 	arrived time.Time
-	// evicted: drop_oldest took it meanwhile (counted), or it does not
-	// decode; the feeder drops it.
+	// evicted: drop_oldest took it meanwhile (counted) and acked it at once,
+	// so that frames are acked in the order they are evicted (a power cut
+	// never keeps a newer eviction and loses this one); the feeder then
+	// only lets it go.
 	evicted bool
-	// acked: its frame is acked already (drop_oldest acks it at once, so
-	// that frames are acked in the order they are evicted, and a power cut
-	// never keeps a newer eviction and loses this one).
-	acked bool
 }
 
 // headRef marks a disk reference to a frame of head/; the rest is the
@@ -195,11 +193,7 @@ func (d *diskTier) onProblem(p spool.Problem) {
 func (d *diskTier) usedLocked() int64 {
 	_, hb, _ := d.head.Len()
 	_, tb, _ := d.tail.Len()
-	used := hb + tb + d.appendingBytes
-	if d.hand != nil && d.hand.evicted {
-		used -= d.hand.c.bytes // evicted, acked by the feeder soon
-	}
-	return used
+	return hb + tb + d.appendingBytes
 }
 
 // fitsLocked reports whether a frame of n bytes fits the logical budget.
@@ -305,7 +299,7 @@ func (q *tieredQueue[T]) nextFrameLocked() (spool.Frame, diskRef, bool, error) {
 func (q *tieredQueue[T]) evictUnreadLocked() bool {
 	d := q.disk
 	if h := d.hand; h != nil && !h.evicted {
-		h.evicted, h.acked = true, true
+		h.evicted = true
 		d.unread.sub(h.c)
 		q.dropFrame(h.payload, h.c.items, h.arrived, reasonOverflow)
 		d.ack(h.ref, &q.ackWarn)

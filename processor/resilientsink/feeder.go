@@ -67,15 +67,17 @@ func (q *tieredQueue[T]) idleLocked() {
 }
 
 // placeFedLocked queues a decoded frame once memory has room for it, or
-// drops it if it does not decode (reason corrupt; acked here) or was evicted
-// meanwhile (acked by the eviction).
+// drops it if it does not decode (reason corrupt) or was evicted meanwhile
+// (acked by the eviction).
 func (q *tieredQueue[T]) placeFedLocked(ctx context.Context, f spool.Frame, h *feedHand, data T, derr error) {
 	d := q.disk
 	if !h.evicted && derr != nil {
 		q.logger.Warn("Batch on disk does not decode: dropped", zap.String("folder", d.dir), zap.Stringer("frame", f.ID), zap.Error(derr))
 		d.unread.sub(h.c)
 		q.events.dropped(h.c.items, reasonCorrupt)
-		h.evicted = true
+		d.ack(h.ref, &q.ackWarn)
+		q.room.broadcast()
+		return
 	}
 	b := batch[T]{data: data, items: int(f.Items), arrived: time.Unix(0, f.Time), disk: h.ref, frameBytes: h.c.bytes}
 	if !h.evicted {
@@ -91,9 +93,6 @@ func (q *tieredQueue[T]) placeFedLocked(ctx context.Context, f spool.Frame, h *f
 		q.room.wait(ctx, time.Time{})
 	}
 	if h.evicted {
-		if !h.acked {
-			d.ack(h.ref, &q.ackWarn)
-		}
 		q.room.broadcast()
 		return
 	}
